@@ -1,0 +1,1 @@
+"""newscrawler: tracks how news articles change after they are published."""

@@ -1,0 +1,41 @@
+"""Items that flow from the spider through the pipelines.
+
+`ArticleItem` is one fetch of one article page, as extracted. The normalising
+pipeline rewrites its text fields in place and sets `content_hash`.
+`ChangeItem` is emitted by the revision pipeline when a new version differs
+from the previous one, so `scrapy crawl bbc -O changes.jsonl` exports changes.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+
+@dataclass
+class ArticleItem:
+    article_id: str
+    url: str
+    source: str
+    headline: str
+    body: list[str]
+    fetched_at: datetime
+    byline: Optional[str] = None
+    published: Optional[datetime] = None
+    modified: Optional[datetime] = None
+    feed_url: Optional[str] = None
+    content_hash: Optional[str] = None
+
+
+@dataclass
+class ChangeItem:
+    article_id: str
+    url: str
+    source: str
+    from_version: int
+    to_version: int
+    detected_at: datetime
+    kind: str
+    headline_changed: bool
+    old_headline: str
+    new_headline: str
+    paragraphs: list[dict] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
