@@ -1,0 +1,61 @@
+"""One text normalisation for every site, so that equal text hashes equally.
+
+Unicode NFC, entities decoded, non-breaking and zero-width spaces and soft
+hyphens handled, whitespace collapsed, empty and consecutive duplicate blocks
+dropped; then a content hash of headline plus body.
+"""
+import hashlib
+import html
+import json
+import re
+import unicodedata
+
+from itemadapter import ItemAdapter
+
+SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000"), " ")
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def decode_entities(text: str) -> str:
+    """Decode entities until none are left, so that normalising is idempotent
+    even for double-escaped text such as `&amp;pound;`."""
+    while "&" in text:
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def normalise_text(text: str | None) -> str:
+    if not text:
+        return ""
+    text = decode_entities(text).translate(SPACE_LIKE).translate(INVISIBLE)
+    return WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def normalise_blocks(blocks: list[str]) -> list[str]:
+    normalised = []
+    for block in map(normalise_text, blocks):
+        if block and (not normalised or normalised[-1] != block):
+            normalised.append(block)
+    return normalised
+
+
+def content_hash(headline: str, body: list[str]) -> str:
+    canonical = json.dumps([headline, body], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class NormalisePipeline:
+    """Normalises headline, byline and body in place and sets `content_hash`."""
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        adapter["headline"] = normalise_text(adapter["headline"])
+        if adapter.get("byline"):
+            adapter["byline"] = normalise_text(adapter["byline"]) or None
+        adapter["body"] = normalise_blocks(adapter["body"])
+        adapter["content_hash"] = content_hash(adapter["headline"], adapter["body"])
+        return item

@@ -1,0 +1,51 @@
+from datetime import datetime, timezone
+
+from hypothesis import given, strategies as st
+
+from newscrawler.items import ArticleItem
+from pipelines.normalise import NormalisePipeline, content_hash, normalise_blocks, normalise_text
+
+
+def test_text_is_nfc_with_entities_decoded_and_spaces_collapsed():
+    assert normalise_text("  Cafe\u0301\u00a0 costs &pound;5\n\t now ") == "Café costs £5 now"
+
+
+def test_invisible_characters_are_removed():
+    assert normalise_text("soft\u00adhyphen zero\u200bwidth\ufeff") == "softhyphen zerowidth"
+
+
+def test_empty_and_consecutive_duplicate_blocks_are_dropped():
+    assert normalise_blocks(["One", " ", "One ", "Two", "One"]) == ["One", "Two", "One"]
+
+
+def test_hash_ignores_spacing_but_not_words():
+    pipeline = NormalisePipeline()
+
+    def hashed(headline, body):
+        item = ArticleItem(article_id="a", url="u", source="bbc", headline=headline, body=body,
+                           fetched_at=datetime.now(timezone.utc))
+        return pipeline.process_item(item).content_hash
+
+    assert hashed("Title", ["A  paragraph.", "Two"]) == hashed(" Title ", ["A paragraph.", "", "Two"])
+    assert hashed("Title", ["A paragraph.", "Two"]) != hashed("Title", ["A paragraph.", "Three"])
+    assert hashed("Title", ["A paragraph."]) != hashed("Title!", ["A paragraph."])
+
+
+def test_hash_tells_headline_from_body():
+    assert content_hash("a", ["b"]) != content_hash("a b", [])
+
+
+@given(st.lists(st.text(max_size=30), max_size=8))
+def test_normalising_is_idempotent(blocks):
+    once = normalise_blocks(blocks)
+    assert normalise_blocks(once) == once
+
+
+TRICKY_TEXT = st.text(alphabet=st.sampled_from(
+    list("ae &;#lt pound amp x") + ["\u0301", "\u200b", "\u00a0", "\u00ad", "\n", "\ufeff", "\u212b"]), max_size=40)
+
+
+@given(st.lists(TRICKY_TEXT, max_size=6))
+def test_normalising_entities_and_combining_marks_is_idempotent(blocks):
+    once = normalise_blocks(blocks)
+    assert normalise_blocks(once) == once
