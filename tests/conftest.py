@@ -1,0 +1,129 @@
+"""Shared test fixtures: a real secantusdb server, a local web server, crawls.
+
+The database server is a separate process on a free loopback port, started
+once per test session; each test gets a database of its own on it.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newscrawler.embedded import start_server
+from newscrawler.storage import RevisionStore
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("secantus")
+    port = free_port()
+    process = start_server(folder / "db", "127.0.0.1", port, folder / "server.log")
+    yield f"mongodb://127.0.0.1:{port}/"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def database_name(request) -> str:
+    return "test_" + re.sub(r"\W+", "_", request.node.name)[-50:]
+
+
+@pytest.fixture
+def store(mongo_uri, database_name):
+    revision_store = RevisionStore(mongo_uri, database_name)
+    revision_store.open()
+    revision_store.client.drop_database(database_name)
+    revision_store.ensure_indexes()
+    yield revision_store
+    revision_store.close()
+
+
+class SiteServer:
+    """A web server on 127.0.0.1 whose pages tests set and change at will."""
+
+    def __init__(self):
+        self.pages: dict[str, tuple[int, dict, bytes]] = {}
+        self.requests: list[str] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def set_page(self, path: str, body: bytes, content_type: str = "text/html; charset=utf-8",
+                 status: int = 200, headers: dict | None = None):
+        self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
+        return self.base_url + path
+
+    def _handler_class(self):
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                with site.lock:
+                    site.requests.append(self.path)
+                status, headers, body = site.pages.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site():
+    with SiteServer() as server:
+        yield server
+
+
+def rss_feed(links: list[str], title: str = "Test feed") -> bytes:
+    items = "".join(
+        f"<item><title>Entry {n}</title><link>{link}</link><guid isPermaLink=\"false\">{link}#{n}</guid></item>"
+        for n, link in enumerate(links)
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>http://example.invalid/</link>{items}</channel></rss>").encode()
+
+
+def crawl_command(feed_url: str, mongo_uri: str, database: str, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "scrapy", "crawl", "bbc", "-a", f"feeds={feed_url}",
+        "-s", f"MONGO_URI={mongo_uri}", "-s", f"MONGO_DATABASE={database}",
+        "-s", "DOWNLOAD_DELAY=0", *extra,
+    ]
+
+
+def run_crawl(feed_url: str, mongo_uri: str, database: str, *extra: str, timeout: int = 120):
+    result = subprocess.run(
+        crawl_command(feed_url, mongo_uri, database, *extra), cwd=PROJECT_DIR,
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
