@@ -1,0 +1,1 @@
+"""Item pipelines: normalising, comparing with MongoDB, diffing, storing."""
