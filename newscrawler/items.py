@@ -39,3 +39,4 @@ class ChangeItem:
     new_headline: str
     paragraphs: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    classification: dict = field(default_factory=dict)
