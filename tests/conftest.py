@@ -112,11 +112,12 @@ def rss_feed(links: list[str], title: str = "Test feed") -> bytes:
             f"<link>http://example.invalid/</link>{items}</channel></rss>").encode()
 
 
-def crawl_command(feed_url: str, mongo_uri: str, database: str, *extra: str) -> list[str]:
+def crawl_command(feed_url: str, mongo_uri: str | None, database: str, *extra: str) -> list[str]:
+    """`scrapy crawl bbc` over one feed; with mongo_uri None, the embedded default is used."""
+    database_settings = ["-s", f"MONGO_URI={mongo_uri}"] if mongo_uri else []
     return [
         sys.executable, "-m", "scrapy", "crawl", "bbc", "-a", f"feeds={feed_url}",
-        "-s", f"MONGO_URI={mongo_uri}", "-s", f"MONGO_DATABASE={database}",
-        "-s", "DOWNLOAD_DELAY=0", *extra,
+        *database_settings, "-s", f"MONGO_DATABASE={database}", "-s", "DOWNLOAD_DELAY=0", *extra,
     ]
 
 

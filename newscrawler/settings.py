@@ -1,0 +1,57 @@
+"""Scrapy settings of newscrawler.
+
+Custom settings (all read in one `from_crawler` each):
+- MONGO_URI: MongoDB to store into; default: the MONGO_URI environment
+  variable; empty means the embedded local secantusdb server.
+- MONGO_DATABASE: database name (default "newscrawler", or $MONGO_DATABASE).
+- MONGO_TIMEOUT_MS: how long to wait for the server before giving up.
+- NEWSCRAWLER_DATA_DIR: where the embedded server keeps its data
+  (default: data/ beside scrapy.cfg).
+- NEWSCRAWLER_EMBEDDED_PORT: loopback port of the embedded server.
+- NEWSCRAWLER_BBC_FEEDS: the feeds the bbc spider reads; `-a feeds=URL,...`
+  replaces them for one run.
+"""
+import os
+from pathlib import Path
+
+from scrapy.utils.conf import closest_scrapy_cfg
+
+BOT_NAME = "newscrawler"
+SPIDER_MODULES = ["newscrawler.spiders"]
+NEWSPIDER_MODULE = "newscrawler.spiders"
+
+USER_AGENT = "newscrawler/0.1 (news article change tracker; polite re-checks)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+DOWNLOAD_TIMEOUT = 30
+HTTPCACHE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "pipelines.normalise.NormalisePipeline": 300,
+    "pipelines.revisions.RevisionPipeline": 500,
+}
+
+MONGO_URI = os.environ.get("MONGO_URI", "")
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
+MONGO_TIMEOUT_MS = 5000
+
+NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else os.getcwd()
+NEWSCRAWLER_DATA_DIR = os.environ.get("NEWSCRAWLER_DATA_DIR", "")
+NEWSCRAWLER_EMBEDDED_PORT = 27217
+
+NEWSCRAWLER_BBC_FEEDS = [
+    "https://feeds.bbci.co.uk/news/rss.xml",
+    "https://feeds.bbci.co.uk/news/world/rss.xml",
+    "https://feeds.bbci.co.uk/news/uk/rss.xml",
+    "https://feeds.bbci.co.uk/news/politics/rss.xml",
+    "https://feeds.bbci.co.uk/news/business/rss.xml",
+    "https://feeds.bbci.co.uk/news/health/rss.xml",
+    "https://feeds.bbci.co.uk/news/education/rss.xml",
+    "https://feeds.bbci.co.uk/news/science_and_environment/rss.xml",
+    "https://feeds.bbci.co.uk/news/technology/rss.xml",
+    "https://feeds.bbci.co.uk/news/entertainment_and_arts/rss.xml",
+]

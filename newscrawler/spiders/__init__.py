@@ -1,0 +1,1 @@
+"""Spiders: read feeds, route article pages to extraction, yield items."""
