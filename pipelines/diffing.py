@@ -29,7 +29,7 @@ from itertools import groupby
 
 SIMILARITY_THRESHOLD = 0.5  # word-level ratio at which two paragraphs count as one edited
 MAX_PARTS = 3  # most new paragraphs one old one may be split into (and vice versa for merges)
-SHAPE_PENALTY = 2  # matched words a split/merge must explain per extra part, beyond edit + add
+SHAPE_PENALTY = 1  # matched words a split/merge must gain per extra part over edit + add
 GAP_CHUNK = 24  # larger gaps are paired chunk by chunk, keeping the pairing DP small
 SIMILAR_WORD_RATIO = 0.6  # character ratio for "one word corrected" (typo fixes)
 
@@ -284,15 +284,15 @@ def diff_blocks(old: list[str], new: list[str]) -> list[dict]:
 
 
 def _with_moved(ops: list[dict], moved: list[tuple[int, int]]) -> list[dict]:
-    """Insert moved ops at their new positions; `ops` keep their (document) order."""
+    """Insert moved ops at their new positions; `ops` are in document order and keep it."""
     keys, last_new = [], -1
     for op in ops:
         if "new_index" in op:
             index = op["new_index"]
             last_new = index[0] if isinstance(index, list) else index
-        keys.append((last_new, "new_index" not in op))  # a removed op stays after its predecessor
+        keys.append(last_new)  # a removed op ranks with the op before it; the sort is stable
     all_ops = ops + [{"op": "moved", "old_index": i, "new_index": j} for i, j in moved]
-    keys += [(j, False) for _, j in moved]
+    keys += [j for _, j in moved]
     order = sorted(range(len(all_ops)), key=keys.__getitem__)
     return [all_ops[k] for k in order]
 
@@ -343,15 +343,15 @@ _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|octob
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|fri|sat|sun)"
 _ZONE = r"(?:gmt|bst|utc|cet|cest|[ecmp][sd]?t|uk)"
 _TIME = rf"\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s*{_ZONE})?"
-_DATE_PART = (rf"(?:{_TIME}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|{_WEEKDAY}|{_MONTH}"
+_AGO = r"\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago"
+_DATE_PART = (rf"(?:{_AGO}|{_TIME}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|{_WEEKDAY}|{_MONTH}"
               rf"|\d{{1,4}}(?:st|nd|rd|th)?|{_ZONE}|at|on)")
 _DATE_RUN = rf"(?:{_DATE_PART}\b[\s,]*)+"
 # Stamps are recognised by a keyword ("Updated ...") or as "N hours ago"; a bare
 # date or number in running text is news, so it only counts as a stamp when the
 # whole paragraph is nothing but a date.
 _STAMP = re.compile(
-    rf"\b(?:page\s+)?(?:last\s+)?(?:updated|published|posted|modified)\b[\s:,]*(?:{_DATE_RUN})?"
-    r"|\b\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b",
+    rf"\b(?:page\s+)?(?:last\s+)?(?:updated|published|posted|modified)\b[\s:,]*{_DATE_RUN}|\b{_AGO}\b",
     re.IGNORECASE,
 )
 _DATE_ONLY = re.compile(rf"\s*{_DATE_RUN}", re.IGNORECASE)
