@@ -1,0 +1,181 @@
+"""Helpers that turn parsed markup into plain values: text blocks and dates.
+
+Site-agnostic; the layout modules decide which elements to feed in.
+"""
+import json
+import re
+from datetime import datetime, timezone
+
+from lxml import etree
+
+_WHITESPACE = re.compile(r"\s+")
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
+
+# Never visible, whatever the layout.
+_INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "object", "embed"})
+# Screen-reader-only labels such as "image caption" in front of a caption:
+# plain class names, or CSS-in-JS ones such as "css-178wc68-VisuallyHidden".
+_HIDDEN_CLASSES = frozenset({"visually-hidden", "off-screen"})
+_HIDDEN_CLASS_SUFFIX = "-VisuallyHidden"
+
+# Elements whose start and end separate one text block from the next.
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+    "td", "th", "tr", "ul",
+})
+
+_BREAK = object()  # marker between text pieces of two different blocks
+
+
+def collapse_whitespace(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def byline_from(names) -> str | None:
+    """One byline from author names: "By Jane Doe", "John Roe" -> "Jane Doe, John Roe"."""
+    cleaned = (_BY.sub("", collapse_whitespace(name)) for name in names)
+    return ", ".join(dict.fromkeys(name for name in cleaned if name)) or None
+
+
+def has_class(element, name: str) -> bool:
+    return name in (element.get("class") or "").split()
+
+
+def visible_text(element) -> str:
+    """The element's (lxml element or parsel Selector) text as a reader sees it, on one line."""
+    element = getattr(element, "root", element)
+    pieces = (" " if piece is _BREAK else piece for piece in _text_pieces(element, _never))
+    return collapse_whitespace("".join(pieces))
+
+
+def visible_texts(elements) -> list[str]:
+    """visible_text of each element, leaving out the empty ones."""
+    return [text for text in map(visible_text, elements) if text]
+
+
+def text_blocks(root, skip=None) -> list[str]:
+    """Split root's text into blocks at block-level elements, for markup whose
+    paragraphs are not one element each (text and unclosed <p> runs).
+
+    skip(element) -> bool leaves out that element's whole subtree."""
+    blocks, current = [], []
+    for piece in _text_pieces(root, skip or _never):
+        if piece is _BREAK:
+            blocks.append("".join(current))
+            current = []
+        else:
+            current.append(piece)
+    blocks.append("".join(current))
+    return [text for text in map(collapse_whitespace, blocks) if text]
+
+
+def _never(element) -> bool:
+    return False
+
+
+def _is_invisible(element) -> bool:
+    return (
+        element.tag in _INVISIBLE_TAGS
+        or element.get("hidden") is not None
+        or any(_is_hidden_class(name) for name in (element.get("class") or "").split())
+    )
+
+
+def _is_hidden_class(name: str) -> bool:
+    return name in _HIDDEN_CLASSES or name.endswith(_HIDDEN_CLASS_SUFFIX)
+
+
+def _text_pieces(root, skip):
+    """Yield root's text nodes in document order, with _BREAK around blocks.
+
+    Iterative (lxml.etree.iterwalk) so deeply nested junk cannot exhaust the
+    Python stack. Comments and processing instructions contribute only their tail."""
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            yield node.tail or ""
+            continue
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _BLOCK_TAGS:
+            yield _BREAK
+        if event == "start":
+            if node is not root and (_is_invisible(node) or skip(node)):
+                walker.skip_subtree()
+            else:
+                yield " " if tag == "br" else node.text or ""
+        elif node is not root:
+            yield node.tail or ""
+
+
+def json_ld_objects(selector) -> list[dict]:
+    """Every JSON-LD object in the page (top level, lists and @graph flattened).
+    Scripts that are not valid JSON are ignored."""
+    objects = []
+    for script in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        objects.extend(_flatten_json_ld(data))
+    return objects
+
+
+def _flatten_json_ld(data) -> list[dict]:
+    if isinstance(data, list):
+        return [obj for item in data for obj in _flatten_json_ld(item)]
+    if not isinstance(data, dict):
+        return []
+    return [data] + _flatten_json_ld(data.get("@graph", []))
+
+
+def json_ld_value(selector, key: str):
+    """The first value of key in the page's JSON-LD objects, or None."""
+    for obj in json_ld_objects(selector):
+        if obj.get(key) not in (None, ""):
+            return obj[key]
+    return None
+
+
+def json_ld_person_names(selector) -> list[str]:
+    """Names of the Person authors in the page's JSON-LD (organisations left out)."""
+    authors = json_ld_value(selector, "author")
+    if not isinstance(authors, list):
+        authors = [authors]
+    return [
+        author["name"]
+        for author in authors
+        if isinstance(author, dict)
+        and author.get("@type") == "Person"
+        and isinstance(author.get("name"), str)
+    ]
+
+
+def parse_utc(value) -> datetime | None:
+    """A timezone-aware UTC datetime from an ISO 8601 string or the old CMS's
+    "YYYY/MM/DD HH:MM:SS" form; times without a zone are taken as UTC.
+    None when value is missing or not a date."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        if "/" in value:
+            parsed = datetime.strptime(value, "%Y/%m/%d %H:%M:%S")
+        else:
+            parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+
+
+def parse_epoch_seconds(value) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
