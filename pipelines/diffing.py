@@ -20,6 +20,7 @@ where no paragraph is unique), then identical texts that ended up in different
 gaps become "moved", then each gap is paired by word similarity (edits, splits,
 merges); what stays unpaired is added or removed.
 """
+import os
 import re
 import unicodedata
 from bisect import bisect_left
@@ -54,21 +55,17 @@ def diff_words(old: str, new: str) -> list[list[str]]:
     )
     parts = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
+        old_run, new_run = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+        if tag != "equal":
+            parts += [["delete", old_run], ["insert", new_run]]
+        elif old_run == new_run:
+            parts.append(["equal", old_run])
+        else:  # same words, different whitespace after some of them
             for old_token, new_token in zip(old_tokens[i1:i2], new_tokens[j1:j2]):
-                common = _common_prefix(old_token, new_token)
+                common = os.path.commonprefix([old_token, new_token])
                 parts += [["equal", common], ["delete", old_token[len(common):]],
                           ["insert", new_token[len(common):]]]
-        else:
-            parts += [["delete", "".join(old_tokens[i1:i2])], ["insert", "".join(new_tokens[j1:j2])]]
     return _coalesce(parts)
-
-
-def _common_prefix(a: str, b: str) -> str:
-    size = 0
-    while size < min(len(a), len(b)) and a[size] == b[size]:
-        size += 1
-    return a[:size]
 
 
 def _coalesce(parts: list[list[str]]) -> list[list[str]]:
@@ -181,24 +178,6 @@ def _moved_pairs(old, new, gaps) -> list[tuple[int, int]]:
 
 # --------------------------------------------------- similarity pairing in gaps
 
-def _matched_words(old_words: list[str], new_words: list[str]) -> int:
-    """Words the two sides share in order, or 0 if the similarity is under the threshold."""
-    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
-    if (matcher.real_quick_ratio() < SIMILARITY_THRESHOLD
-            or matcher.quick_ratio() < SIMILARITY_THRESHOLD
-            or matcher.ratio() < SIMILARITY_THRESHOLD):
-        return 0
-    return sum(block.size for block in matcher.get_matching_blocks())
-
-
-def _step_shapes(i: int, j: int):
-    """(old paragraphs, new paragraphs) a last step into DP cell (i, j) may consume."""
-    shapes = [(0, 1), (1, 0), (1, 1)]
-    shapes += [(1, parts) for parts in range(2, MAX_PARTS + 1)]
-    shapes += [(parts, 1) for parts in range(2, MAX_PARTS + 1)]
-    return [(di, dj) for di, dj in shapes if di <= i and dj <= j]
-
-
 def _pair_gap(old_words: list[list[str]], new_words: list[list[str]]) -> list[tuple[range, range]]:
     """Order-preserving pairing of one gap that maximises the words matched.
 
@@ -206,12 +185,13 @@ def _pair_gap(old_words: list[list[str]], new_words: list[list[str]]) -> list[tu
     added paragraph, both non-empty an edit, split or merge.
     """
     rows, cols = len(old_words), len(new_words)
+    new_runs = _new_run_matchers(new_words)
     score = [[0] * (cols + 1) for _ in range(rows + 1)]
     best_step = [[None] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows + 1):
         for j in range(cols + 1):
             for di, dj in _step_shapes(i, j):
-                gain = _step_gain(old_words[i - di:i], new_words[j - dj:j])
+                gain = _step_gain(old_words[i - di:i], new_runs[j - dj, j] if dj else None, di + dj)
                 if gain is not None and (best_step[i][j] is None or score[i - di][j - dj] + gain > score[i][j]):
                     score[i][j], best_step[i][j] = score[i - di][j - dj] + gain, (di, dj)
     steps, i, j = [], rows, cols
@@ -222,14 +202,42 @@ def _pair_gap(old_words: list[list[str]], new_words: list[list[str]]) -> list[tu
     return steps[::-1]
 
 
-def _step_gain(old_part: list[list[str]], new_part: list[list[str]]) -> int | None:
-    """Matched words for pairing these paragraphs; None if they are not similar enough."""
-    if not old_part or not new_part:
-        return 0
-    matched = _matched_words(sum(old_part, []), sum(new_part, []))
+def _step_shapes(i: int, j: int) -> list[tuple[int, int]]:
+    """(old paragraphs, new paragraphs) a last step into DP cell (i, j) may consume."""
+    shapes = [(0, 1), (1, 0), (1, 1)]
+    shapes += [(1, parts) for parts in range(2, MAX_PARTS + 1)]
+    shapes += [(parts, 1) for parts in range(2, MAX_PARTS + 1)]
+    return [(di, dj) for di, dj in shapes if di <= i and dj <= j]
+
+
+def _new_run_matchers(new_words: list[list[str]]) -> dict[tuple[int, int], SequenceMatcher]:
+    """A matcher per run of up to MAX_PARTS consecutive new paragraphs.
+
+    The run is the matcher's second sequence, which SequenceMatcher indexes once and
+    reuses for every old paragraph it is compared with.
+    """
+    return {(start, end): SequenceMatcher(None, [], sum(new_words[start:end], []), autojunk=False)
+            for end in range(1, len(new_words) + 1) for start in range(max(0, end - MAX_PARTS), end)}
+
+
+def _step_gain(old_part: list[list[str]], new_run: SequenceMatcher | None, parts: int) -> int | None:
+    """Matched words for pairing old paragraphs with a run of new ones; None if not similar."""
+    if not old_part or new_run is None:
+        return 0  # one paragraph removed or added
+    matched = _matched_words(new_run, sum(old_part, []))
     if not matched:
         return None
-    return matched - SHAPE_PENALTY * (len(old_part) + len(new_part) - 2)
+    return matched - SHAPE_PENALTY * (parts - 2)
+
+
+def _matched_words(new_run: SequenceMatcher, old_words: list[str]) -> int:
+    """Words shared in order with the new run, or 0 if the similarity is under the threshold."""
+    new_run.set_seq1(old_words)
+    if (new_run.real_quick_ratio() < SIMILARITY_THRESHOLD
+            or new_run.quick_ratio() < SIMILARITY_THRESHOLD
+            or new_run.ratio() < SIMILARITY_THRESHOLD):
+        return 0
+    return sum(block.size for block in new_run.get_matching_blocks())
 
 
 def _chunks(old_ids: list[int], new_ids: list[int]):
