@@ -2,6 +2,9 @@
 
 `ArticleItem` is one fetch of one article page, as extracted. The normalising
 pipeline rewrites its text fields in place and sets `content_hash`.
+`CheckItem` is a check that found no page text to compare: not modified
+(304), gone (404/410), moved (permanent redirect to another article) or failed
+(timeout, 5xx, an error page).
 `ChangeItem` is emitted by the revision pipeline when a new version differs
 from the previous one, so `scrapy crawl bbc -O changes.jsonl` exports changes.
 """
@@ -23,6 +26,24 @@ class ArticleItem:
     modified: Optional[datetime] = None
     feed_url: Optional[str] = None
     content_hash: Optional[str] = None
+    http_status: Optional[int] = None
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+
+
+NOT_MODIFIED, GONE, MOVED, FAILED = "not_modified", "gone", "moved", "failed"
+
+
+@dataclass
+class CheckItem:
+    article_id: str
+    url: str
+    source: str
+    outcome: str
+    fetched_at: datetime
+    http_status: Optional[int] = None
+    reason: Optional[str] = None
+    moved_to: Optional[str] = None
 
 
 @dataclass
@@ -40,3 +61,4 @@ class ChangeItem:
     paragraphs: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     classification: dict = field(default_factory=dict)
+    reverts_to: Optional[int] = None

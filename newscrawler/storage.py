@@ -15,7 +15,7 @@ caller re-reads the latest revision and decides again.
 import logging
 from pathlib import Path
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
@@ -42,7 +42,8 @@ INDEXES = {
     ],
 }
 
-LATEST_REVISION_FIELDS = {"_id": 0, "version": 1, "content_hash": 1, "headline": 1}
+LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
+                          "fetched_at": 1, "url": 1, "source": 1}
 
 
 class StorageUnavailable(RuntimeError):
@@ -125,7 +126,22 @@ class RevisionStore:
     def article(self, article_id: str) -> dict | None:
         return self.db.articles.find_one({"_id": article_id})
 
-    # Writing
+    # Writing revisions. A new version is written in three steps: mark it
+    # pending on the article, insert the revision (the unique index arbitrates
+    # races), then update the article's summary and clear the mark. A crash in
+    # between leaves the mark, which tells the next reader to trust only the
+    # revisions collection and repair the summary (see pipelines.revisions).
+
+    def begin_revision(self, revision: dict) -> None:
+        self.db.articles.update_one(
+            {"_id": revision["article_id"]},
+            {
+                "$setOnInsert": {"first_seen": revision["fetched_at"], "url": revision["url"],
+                                 "source": revision["source"]},
+                "$max": {"pending_version": revision["version"]},
+            },
+            upsert=True,
+        )
 
     def add_revision(self, revision: dict) -> None:
         """Insert a revision; raises VersionTaken if its version exists already."""
@@ -139,30 +155,87 @@ class RevisionStore:
         key = {"article_id": change["article_id"], "to_version": change["to_version"]}
         self.db.changes.update_one(key, {"$setOnInsert": change}, upsert=True)
 
-    def record_revision(self, revision: dict) -> None:
-        """Bring the article's summary up to date with a newly stored revision."""
+    def has_change(self, article_id: str, to_version: int) -> bool:
+        return self.db.changes.count_documents({"article_id": article_id, "to_version": to_version}, limit=1) > 0
+
+    def finish_revision(self, revision: dict, tracking: dict) -> None:
+        """Make a stored revision the article's latest, with its new tracking state.
+
+        Only the newest version may set the summary: a slower concurrent writer
+        of an older version must not overwrite it.
+        """
+        article_id, version = revision["article_id"], revision["version"]
+        newest = {"_id": article_id, "$or": [{"version": {"$lte": version}}, {"version": {"$exists": False}}]}
+        summarised = self.db.articles.update_one(
+            newest,
+            {"$set": {**summary_of(revision), **tracking}, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}},
+        )
+        if not summarised.matched_count:
+            self.db.articles.update_one({"_id": article_id}, {"$inc": {"checks": 1}})
+        self.clear_pending(article_id, version)
+
+    def repair_summary(self, revision: dict) -> None:
+        """Bring a summary left behind by an interrupted write up to the revision."""
         article_id, version = revision["article_id"], revision["version"]
         self.db.articles.update_one(
-            {"_id": article_id},
-            {
-                "$setOnInsert": {"first_seen": revision["fetched_at"], "url": revision["url"],
-                                 "source": revision["source"]},
-                "$max": {"version": version, "last_checked": revision["fetched_at"]},
-                "$inc": {"checks": 1},
-            },
-            upsert=True,
+            {"_id": article_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
+            {"$set": summary_of(revision)},
         )
-        # Only the newest revision may set the summary: a slower concurrent
-        # writer of an older version must not overwrite it.
+        self.clear_pending(article_id, version)
+
+    def clear_pending(self, article_id: str, version: int) -> None:
+        self.db.articles.update_one({"_id": article_id, "pending_version": {"$lte": version}},
+                                    {"$unset": {"pending_version": ""}})
+
+    # Recording checks that stored no new version
+
+    def record_check(self, article_id: str, fields: dict) -> None:
+        """Record a check (unchanged, not modified, failed, held...) and its new tracking state."""
         self.db.articles.update_one(
-            {"_id": article_id, "version": version},
-            {"$set": {"headline": revision["headline"], "content_hash": revision["content_hash"],
-                      "last_changed": revision["fetched_at"], "changes": version - 1}},
+            {"_id": article_id}, {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}}
         )
 
-    def record_unchanged_check(self, article_id: str, checked_at) -> dict | None:
-        return self.db.articles.find_one_and_update(
-            {"_id": article_id},
-            {"$max": {"last_checked": checked_at}, "$inc": {"checks": 1}},
-            return_document=ReturnDocument.AFTER,
+    def version_with_hash(self, article_id: str, content_hash: str) -> int | None:
+        """The newest earlier version with exactly this content, if any."""
+        earlier = self.db.revisions.find_one(
+            {"article_id": article_id, "content_hash": content_hash},
+            projection={"_id": 0, "version": 1}, sort=[("version", DESCENDING)],
         )
+        return earlier["version"] if earlier else None
+
+    # Reading for the CLI, feeds and web view
+
+    def version_list(self, article_id: str) -> list[dict]:
+        """The article's stored versions without their bodies, oldest first."""
+        return list(self.db.revisions.find({"article_id": article_id}, projection={"body": 0})
+                    .sort("version", ASCENDING))
+
+    def find_changes(self, *, article_id: str | None = None, source: str | None = None,
+                     substantive_only: bool = False, since=None, skip: int = 0, limit: int = 50) -> list[dict]:
+        """Change records, newest first, without their paragraph ops (served by the detected_at indexes)."""
+        query = {}
+        if article_id:
+            query["article_id"] = article_id
+        if source:
+            query["source"] = source
+        if substantive_only:
+            query["classification.substantive"] = True
+        if since is not None:
+            query["detected_at"] = {"$gte": since}
+        found = self.db.changes.find(query, projection={"paragraphs": 0}).sort("detected_at", DESCENDING)
+        return list(found.skip(skip).limit(limit))
+
+    def sources(self) -> list[str]:
+        return sorted(self.db.articles.distinct("source"))
+
+
+def summary_of(revision: dict) -> dict:
+    """The fields of an article document that describe its latest revision."""
+    return {
+        "version": revision["version"],
+        "kind": revision.get("kind", "content"),
+        "headline": revision["headline"],
+        "content_hash": revision["content_hash"],
+        "last_changed": revision["fetched_at"],
+        "changes": revision["version"] - 1,
+    }

@@ -1,21 +1,31 @@
-"""Compares each fetched article with its last stored revision in MongoDB.
+"""Compares each check of an article with its last stored revision in MongoDB.
 
-- New article: stores version 1.
-- Unchanged (same content hash): records the check, stores nothing new.
-- Changed: stores version N+1 and a change record, and sends the change record
-  downstream as a `ChangeItem` (so `-O changes.jsonl` exports changes).
+For an `ArticleItem` (a page with text):
+- new article: stores version 1;
+- unchanged (same content hash): records the check, stores nothing new;
+- changed: stores version N+1 and a change record, and sends the change record
+  downstream as a `ChangeItem` (so `-O changes.jsonl` exports changes). Content
+  equal to an earlier version is a change of kind "revert" naming that version.
+
+For a `CheckItem` (no text to compare): not modified counts as unchanged; a
+failed fetch backs off; a page gone (404/410) becomes a "removed" version and
+change record and is not checked again; a moved page is not checked again.
 
 Two crawls at once may race for the same version: the unique index on
-(article_id, version) lets only one win, and the loser re-reads the latest
-revision and decides again, so versions stay consecutive and each new version
-gets exactly one change record.
+(article_id, version) lets only one win, and the loser reads the latest
+revision again and decides again, so versions stay consecutive and each new
+version gets exactly one change record.
 """
 import logging
+from datetime import timedelta
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import CloseSpider, DropItem
 
-from newscrawler.items import ChangeItem
+from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, ChangeItem
+from newscrawler.schedule import STATUS_REASONS, Schedule
+from newscrawler.schedule import GONE as STATUS_GONE
+from newscrawler.schedule import MOVED as STATUS_MOVED
 from newscrawler.storage import RevisionStore, StorageUnavailable, VersionTaken, mongo_location
 from pipelines.diffing import diff_versions
 
@@ -23,8 +33,10 @@ logger = logging.getLogger(__name__)
 
 REVISION_FIELDS = (
     "article_id", "url", "source", "headline", "byline", "published", "modified",
-    "body", "content_hash", "fetched_at", "feed_url",
+    "body", "content_hash", "fetched_at", "feed_url", "http_status",
 )
+CONTENT, REVERT, REMOVED = "content", "revert", "removed"
+REMOVED_HASH = "removed"
 
 
 class Unchanged(DropItem):
@@ -41,27 +53,44 @@ class FirstRevision(DropItem):
         super().__init__(message, log_level="DEBUG")
 
 
+class Held(DropItem):
+    """The new text is doubtful (the article flips back and forth): it is held
+    and becomes a revision only if the next check agrees."""
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level="INFO")
+
+
+class CheckRecorded(DropItem):
+    """A check without page text (304, failure, gone, moved) was recorded."""
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level="DEBUG")
+
+
 class RevisionPipeline:
     MAX_VERSION_RACES = 5
 
-    def __init__(self, uri_and_database, stats, timeout_ms: int):
-        self.uri_and_database = uri_and_database
+    def __init__(self, locate_database, stats, timeout_ms: int, schedule: Schedule):
+        self.locate_database = locate_database
         self.stats = stats
         self.timeout_ms = timeout_ms
+        self.schedule = schedule
         self.store: RevisionStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
         return cls(
-            uri_and_database=lambda: mongo_location(settings),
+            locate_database=lambda: mongo_location(settings),
             stats=crawler.stats,
             timeout_ms=settings.getint("MONGO_TIMEOUT_MS", 5000),
+            schedule=Schedule.from_settings(settings),
         )
 
     def open_spider(self):
         try:
-            uri, database = self.uri_and_database()
+            uri, database = self.locate_database()
             self.store = RevisionStore(uri, database, timeout_ms=self.timeout_ms)
             self.store.open()
         except (StorageUnavailable, RuntimeError) as error:
@@ -75,41 +104,145 @@ class RevisionPipeline:
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
+        if "outcome" in adapter:
+            return self._process_check(adapter)
         for _ in range(self.MAX_VERSION_RACES):
-            latest = self.store.latest_revision(adapter["article_id"])
-            if latest and latest["content_hash"] == adapter["content_hash"]:
-                self.store.record_unchanged_check(adapter["article_id"], adapter["fetched_at"])
-                self.stats.inc_value("newscrawler/articles/unchanged")
-                raise Unchanged(f"unchanged: {adapter['url']}")
-            version = latest["version"] + 1 if latest else 1
-            revision = self._revision(adapter, version)
             try:
-                self.store.add_revision(revision)
+                return self._process_article(adapter)
             except VersionTaken:
                 self.stats.inc_value("newscrawler/revisions/version_races")
-                logger.debug("Version %d of %s was stored by another crawl; deciding again",
-                             version, adapter["url"])
-                continue
-            self.store.record_revision(revision)
-            if latest is None:
-                self.stats.inc_value("newscrawler/articles/new")
-                raise FirstRevision(f"new article: {adapter['url']}")
-            self.stats.inc_value("newscrawler/articles/changed")
-            return self._store_change(revision)
+                logger.debug("A version of %s was stored by another crawl; deciding again", adapter["url"])
         raise DropItem(f"gave up after {self.MAX_VERSION_RACES} version races: {adapter['url']}")
+
+    # Pages with text
+
+    def _process_article(self, adapter: ItemAdapter):
+        article, latest = self._current_state(adapter["article_id"])
+        if latest and latest["content_hash"] == adapter["content_hash"]:
+            self._record_quiet_check(adapter, article, "unchanged")
+            self.stats.inc_value("newscrawler/articles/unchanged")
+            raise Unchanged(f"unchanged: {adapter['url']}")
+        revision = self._revision(adapter, (latest["version"] + 1) if latest else 1)
+        if latest:
+            revision["reverts_to"] = self.store.version_with_hash(adapter["article_id"], adapter["content_hash"])
+            revision["kind"] = REVERT if revision["reverts_to"] else CONTENT
+            if self._is_doubtful(revision, latest, article):
+                return self._hold(adapter, article)
+        change = self._store_version(revision, latest)
+        if change is None:
+            self.stats.inc_value("newscrawler/articles/new")
+            raise FirstRevision(f"new article: {adapter['url']}")
+        self.stats.inc_value("newscrawler/articles/changed")
+        return change
+
+    def _current_state(self, article_id: str) -> tuple[dict | None, dict | None]:
+        """The article document and a description of its latest revision.
+
+        The article's own summary is enough unless a write was interrupted
+        (a pending mark is left): then the revisions collection decides, and
+        the summary and a missing change record are repaired.
+        """
+        article = self.store.article(article_id)
+        if article is None:
+            return None, None
+        if "pending_version" not in article and "version" in article:
+            return article, article
+        latest = self.store.latest_revision(article_id)
+        if latest is not None:
+            self._repair(latest)
+        return article, latest
+
+    def _repair(self, latest: dict) -> None:
+        if latest["version"] > 1 and not self.store.has_change(latest["article_id"], latest["version"]):
+            self.stats.inc_value("newscrawler/repairs/change_records")
+            logger.warning("Repairing the change record of %s version %d left by an interrupted write",
+                           latest["url"], latest["version"])
+            self._store_change(self.store.revision(latest["article_id"], latest["version"]))
+        self.store.repair_summary(latest)
 
     def _revision(self, adapter: ItemAdapter, version: int) -> dict:
         revision = {field: adapter.get(field) for field in REVISION_FIELDS}
-        revision["version"] = version
+        revision.update(version=version, kind=CONTENT)
         return revision
+
+    def _is_doubtful(self, revision: dict, latest: dict, article: dict) -> bool:
+        """Going back to the version before a revert is a flip back and forth
+        (two copies of a page served in turn): doubtful until a second check agrees."""
+        flipping = (revision["kind"] == REVERT and latest.get("kind") == REVERT
+                    and revision["reverts_to"] == latest["version"] - 1)
+        confirmed = (article or {}).get("held_hash") == revision["content_hash"]
+        return flipping and not confirmed
+
+    def _hold(self, adapter: ItemAdapter, article: dict):
+        self._record_quiet_check(adapter, article, "held", held_hash=adapter["content_hash"])
+        self.stats.inc_value("newscrawler/articles/held")
+        raise Held(f"held until a second check agrees (flipping back and forth): {adapter['url']}")
+
+    def _store_version(self, revision: dict, latest: dict | None) -> ChangeItem | None:
+        """Write revision N+1, its change record and the article summary, in that order."""
+        self.store.begin_revision(revision)
+        self.store.add_revision(revision)
+        change = self._store_change(revision) if latest else None
+        tracking = self.schedule.after_change(revision["fetched_at"])
+        if revision["kind"] == REMOVED:
+            tracking = self.schedule.after_removal(tracking.interval, STATUS_GONE, STATUS_REASONS[STATUS_GONE])
+        self.store.finish_revision(revision, {**tracking.as_fields(), **self._check_fields(revision),
+                                              "held_hash": None})
+        return change
 
     def _store_change(self, revision: dict) -> ChangeItem:
         previous = self.store.revision(revision["article_id"], revision["version"] - 1)
         change = change_record(previous, revision)
         self.store.add_change(ItemAdapter(change).asdict())
         logger.info("Article changed: %s (version %d, %s)", revision["url"], revision["version"],
-                    ", ".join(f"{n} {what}" for what, n in change.counts.items() if n and what != "unchanged"))
+                    describe_counts(change.counts) or change.kind)
         return change
+
+    # Checks without text
+
+    def _process_check(self, adapter: ItemAdapter):
+        article, latest = self._current_state(adapter["article_id"])
+        outcome = adapter["outcome"]
+        self.stats.inc_value(f"newscrawler/checks/{outcome}")
+        if article is None:
+            logger.info("Nothing stored for %s yet: %s not recorded", adapter["url"], outcome)
+            raise CheckRecorded(f"{outcome}, untracked: {adapter['url']}")
+        if outcome == GONE and latest and latest.get("kind") != REMOVED:
+            return self._store_removal(adapter, latest)
+        if outcome == MOVED:
+            tracking = self.schedule.after_removal(None, STATUS_MOVED, STATUS_REASONS[STATUS_MOVED])
+            self.store.record_check(adapter["article_id"], {**tracking.as_fields(), **self._check_fields(adapter),
+                                                            "moved_to": adapter["moved_to"]})
+        elif outcome in (NOT_MODIFIED, FAILED, GONE):
+            self._record_quiet_check(adapter, article, outcome)
+        raise CheckRecorded(f"{outcome}: {adapter['url']}")
+
+    def _store_removal(self, adapter: ItemAdapter, latest: dict) -> ChangeItem:
+        removal = {
+            "article_id": adapter["article_id"], "url": adapter["url"], "source": adapter["source"],
+            "version": latest["version"] + 1, "kind": REMOVED, "headline": latest["headline"], "body": [],
+            "content_hash": REMOVED_HASH, "fetched_at": adapter["fetched_at"],
+            "http_status": adapter.get("http_status"),
+        }
+        self.stats.inc_value("newscrawler/articles/removed")
+        return self._store_version(removal, latest)
+
+    def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None) -> None:
+        interval = article.get("interval_seconds")
+        tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
+                                                   adapter["fetched_at"])
+        fields = {**tracking.as_fields(), **self._check_fields(adapter), "last_check_result": result,
+                  "held_hash": held_hash}
+        self.store.record_check(adapter["article_id"], fields)
+
+    @staticmethod
+    def _check_fields(checked) -> dict:
+        fields = {"last_checked": checked["fetched_at"], "last_check_result": checked.get("kind", CONTENT),
+                  "last_http_status": checked.get("http_status")}
+        for validator in ("etag", "last_modified"):
+            if checked.get(validator):
+                fields[validator] = checked[validator]
+        return fields
 
 
 def change_record(previous: dict, revision: dict) -> ChangeItem:
@@ -121,11 +254,16 @@ def change_record(previous: dict, revision: dict) -> ChangeItem:
         from_version=previous["version"],
         to_version=revision["version"],
         detected_at=revision["fetched_at"],
-        kind="edit",
+        kind="edit" if revision.get("kind", CONTENT) == CONTENT else revision["kind"],
         headline_changed=diff["headline"]["changed"],
         old_headline=previous["headline"],
         new_headline=revision["headline"],
         paragraphs=diff["paragraphs"],
         counts=diff["counts"],
         classification=diff["classification"],
+        reverts_to=revision.get("reverts_to"),
     )
+
+
+def describe_counts(counts: dict) -> str:
+    return ", ".join(f"{n} {what}" for what, n in counts.items() if n and what != "unchanged")

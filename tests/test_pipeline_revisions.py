@@ -1,12 +1,13 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from scrapy.exceptions import CloseSpider
+from itemadapter import ItemAdapter
+from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.test import get_crawler
 
-from newscrawler.items import ArticleItem, ChangeItem
+from newscrawler.items import ArticleItem, ChangeItem, CheckItem
 from pipelines.normalise import NormalisePipeline
-from pipelines.revisions import FirstRevision, RevisionPipeline, Unchanged
+from pipelines.revisions import CheckRecorded, FirstRevision, Held, RevisionPipeline, Unchanged
 from tests.conftest import free_port
 
 URL = "https://www.bbc.co.uk/news/uk-12345678"
@@ -85,20 +86,123 @@ def test_losing_a_version_race_decides_again(crawler, pipeline, store):
         pipeline.process_item(article(["Old text."]))
     rival = RevisionPipeline.from_crawler(crawler)
     rival.open_spider()
-    read_latest = pipeline.store.latest_revision
+    read_article = pipeline.store.article
     calls = []
 
-    def latest_then_rival_writes(article_id, **kwargs):
-        latest = read_latest(article_id, **kwargs)
+    def read_then_rival_writes(article_id):
+        summary = read_article(article_id)
         if not calls:
-            calls.append(latest)
-            rival.process_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
-        return latest
+            calls.append(summary)
+            rival_change = rival.process_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
+            assert rival_change.to_version == 2
+        return summary
 
-    pipeline.store.latest_revision = latest_then_rival_writes
+    pipeline.store.article = read_then_rival_writes
     with pytest.raises(Unchanged):
         pipeline.process_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
     rival.close_spider()
+    assert "pending_version" not in store.article(URL)
     assert [r["version"] for r in store.revisions(URL)] == [1, 2]
     assert [c["to_version"] for c in store.changes(URL)] == [2]
     assert crawler.stats.get_value("newscrawler/revisions/version_races") == 1
+
+
+def check(outcome, fetched_at, **fields):
+    return CheckItem(article_id=URL, url=URL, source="bbc", outcome=outcome, fetched_at=fetched_at, **fields)
+
+
+def store_versions(pipeline, *bodies, start=T0):
+    """Process one fetch per body, an hour apart; returns what each returned or raised."""
+    results = []
+    for hour, body in enumerate(bodies):
+        try:
+            results.append(pipeline.process_item(article(body, fetched_at=start + timedelta(hours=hour))))
+        except DropItem as dropped:
+            results.append(dropped)
+    return results
+
+
+def test_new_and_changed_articles_are_checked_again_after_30_minutes(pipeline, store):
+    store_versions(pipeline, ["A."])
+    tracking = store.article(URL)
+    assert tracking["status"] == "active" and tracking["interval_seconds"] == 1800
+    assert tracking["next_check"] == T0 + timedelta(minutes=30)
+
+
+def test_unchanged_check_backs_off(pipeline, store):
+    store_versions(pipeline, ["A."], ["A."], ["A."])
+    tracking = store.article(URL)
+    assert tracking["interval_seconds"] == pytest.approx(1800 * 1.2 ** 2)
+    assert tracking["last_check_result"] == "unchanged"
+    assert tracking["next_check"] == T0 + timedelta(hours=2, seconds=1800 * 1.2 ** 2)
+
+
+def test_return_to_earlier_text_is_a_revert_naming_that_version(pipeline, store):
+    results = store_versions(pipeline, ["A."], ["B."], ["A."])
+    assert results[2].kind == "revert" and results[2].reverts_to == 1
+    assert [c["kind"] for c in store.changes(URL)] == ["edit", "revert"]
+    assert store.revision(URL, 3)["reverts_to"] == 1
+
+
+def test_flipping_back_and_forth_is_held_until_a_second_check_agrees(pipeline, store, crawler):
+    results = store_versions(pipeline, ["A."], ["B."], ["A."], ["B."], ["A."], ["B."], ["A."])
+    assert len(store.revisions(URL)) == 3  # A, B, revert to A; the flips after are held
+    assert crawler.stats.get_value("newscrawler/articles/held") == 2
+    assert isinstance(results[3], Held)
+    store_versions(pipeline, ["B."], ["B."], start=T0 + timedelta(days=1))  # B twice in a row: confirmed
+    assert [r["version"] for r in store.revisions(URL)] == [1, 2, 3, 4]
+    assert store.revision(URL, 4)["reverts_to"] == 2
+
+
+def test_not_modified_counts_as_unchanged(pipeline, store):
+    store_versions(pipeline, ["A."])
+    with pytest.raises(CheckRecorded):
+        pipeline.process_item(check("not_modified", T0 + timedelta(hours=1), http_status=304))
+    tracking = store.article(URL)
+    assert tracking["last_check_result"] == "not_modified" and tracking["interval_seconds"] == 2160
+    assert len(store.revisions(URL)) == 1
+
+
+def test_failed_fetch_backs_off_and_is_never_a_change(pipeline, store):
+    store_versions(pipeline, ["A."])
+    with pytest.raises(CheckRecorded):
+        pipeline.process_item(check("failed", T0 + timedelta(hours=1), http_status=503))
+    tracking = store.article(URL)
+    assert tracking["last_check_result"] == "failed" and tracking["status"] == "active"
+    assert tracking["interval_seconds"] == 2160 and store.changes(URL) == []
+
+
+def test_gone_page_is_a_removed_version_and_is_not_checked_again(pipeline, store):
+    store_versions(pipeline, ["A.", "B."])
+    change = pipeline.process_item(check("gone", T0 + timedelta(hours=1), http_status=410))
+    assert change.kind == "removed" and change.counts["removed"] == 2
+    tracking = store.article(URL)
+    assert tracking["status"] == "gone" and tracking["next_check"] is None
+    assert store.revision(URL, 2)["kind"] == "removed"
+    with pytest.raises(CheckRecorded):  # gone again: nothing new
+        pipeline.process_item(check("gone", T0 + timedelta(hours=2), http_status=404))
+    assert len(store.revisions(URL)) == 2
+
+
+def test_moved_page_is_not_checked_again(pipeline, store):
+    store_versions(pipeline, ["A."])
+    with pytest.raises(CheckRecorded):
+        pipeline.process_item(check("moved", T0 + timedelta(hours=1), http_status=301,
+                                    moved_to="https://www.bbc.co.uk/news/articles/c123"))
+    tracking = store.article(URL)
+    assert tracking["status"] == "moved" and tracking["moved_to"].endswith("/c123")
+    assert tracking["next_check"] is None
+
+
+def test_interrupted_write_is_repaired_by_the_next_check(pipeline, store, crawler):
+    store_versions(pipeline, ["A."])
+    interrupted = article(["B."], fetched_at=T0 + timedelta(hours=1))
+    revision = pipeline._revision(ItemAdapter(interrupted), 2)
+    store.begin_revision(revision)
+    store.add_revision(revision)  # ... and the crawl died before the change record
+    with pytest.raises(Unchanged):
+        pipeline.process_item(article(["B."], fetched_at=T0 + timedelta(hours=2)))
+    assert [c["to_version"] for c in store.changes(URL)] == [2]
+    summary = store.article(URL)
+    assert summary["version"] == 2 and "pending_version" not in summary
+    assert crawler.stats.get_value("newscrawler/repairs/change_records") == 1
