@@ -35,7 +35,7 @@ class EmptyBody(ExtractionError):
 @dataclass(frozen=True)
 class ExtractedArticle:
     headline: str
-    body: list[str]  # text blocks in reading order, each one collapsed line
+    body: list[str]  # text blocks in reading order, each on one line, whitespace collapsed
     byline: str | None = None
     published: datetime | None = None  # timezone-aware UTC
     modified: datetime | None = None  # timezone-aware UTC
