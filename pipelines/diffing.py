@@ -31,7 +31,7 @@ from itertools import groupby
 SIMILARITY_THRESHOLD = 0.5  # word-level ratio at which two paragraphs count as one edited
 MAX_PARTS = 3  # most new paragraphs one old one may be split into (and vice versa for merges)
 SHAPE_PENALTY = 1  # matched words a split/merge must gain per extra part over edit + add
-GAP_CHUNK = 24  # larger gaps are paired chunk by chunk, keeping the pairing DP small
+GAP_CHUNK = 24  # gaps longer than this on both sides are paired chunk by chunk
 SIMILAR_WORD_RATIO = 0.6  # character ratio for "one word corrected" (typo fixes)
 
 OP_KINDS = ("added", "removed", "edited", "moved")
@@ -178,22 +178,33 @@ def _moved_pairs(old, new, gaps) -> list[tuple[int, int]]:
 
 # --------------------------------------------------- similarity pairing in gaps
 
-def _pair_gap(old_words: list[list[str]], new_words: list[list[str]]) -> list[tuple[range, range]]:
+# (old paragraphs, new paragraphs) one pairing step consumes: added, removed, edit,
+# then splits and merges, which win only when they match more words.
+_STEP_SHAPES = [(0, 1), (1, 0), (1, 1), *((1, parts) for parts in range(2, MAX_PARTS + 1)),
+                *((parts, 1) for parts in range(2, MAX_PARTS + 1))]
+
+def _pair_gap(old: list[str], new: list[str], old_ids: list[int], new_ids: list[int]
+              ) -> list[tuple[range, range]]:
     """Order-preserving pairing of one gap that maximises the words matched.
 
-    Returns steps (old positions, new positions): one side empty is a removed or
-    added paragraph, both non-empty an edit, split or merge.
+    Returns steps as (positions in old_ids, positions in new_ids): one side empty
+    is a removed or added paragraph, both non-empty an edit, split or merge.
     """
-    rows, cols = len(old_words), len(new_words)
-    new_runs = _new_run_matchers(new_words)
+    rows, cols = len(old_ids), len(new_ids)
+    old_runs = _runs(old, old_ids)
+    new_matchers = {key: SequenceMatcher(None, [], words, autojunk=False)  # indexes `words` once
+                    for key, words in _runs(new, new_ids).items()}
     score = [[0] * (cols + 1) for _ in range(rows + 1)]
     best_step = [[None] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows + 1):
         for j in range(cols + 1):
-            for di, dj in _step_shapes(i, j):
-                gain = _step_gain(old_words[i - di:i], new_runs[j - dj, j] if dj else None, di + dj)
-                if gain is not None and (best_step[i][j] is None or score[i - di][j - dj] + gain > score[i][j]):
-                    score[i][j], best_step[i][j] = score[i - di][j - dj] + gain, (di, dj)
+            for di, dj in _STEP_SHAPES:
+                gain = _step_gain(old_runs, new_matchers, i, j, di, dj)
+                if gain is None:
+                    continue
+                total = score[i - di][j - dj] + gain
+                if best_step[i][j] is None or total > score[i][j]:  # ties keep the earlier shape
+                    score[i][j], best_step[i][j] = total, (di, dj)
     steps, i, j = [], rows, cols
     while i or j:
         di, dj = best_step[i][j]
@@ -202,47 +213,44 @@ def _pair_gap(old_words: list[list[str]], new_words: list[list[str]]) -> list[tu
     return steps[::-1]
 
 
-def _step_shapes(i: int, j: int) -> list[tuple[int, int]]:
-    """(old paragraphs, new paragraphs) a last step into DP cell (i, j) may consume."""
-    shapes = [(0, 1), (1, 0), (1, 1)]
-    shapes += [(1, parts) for parts in range(2, MAX_PARTS + 1)]
-    shapes += [(parts, 1) for parts in range(2, MAX_PARTS + 1)]
-    return [(di, dj) for di, dj in shapes if di <= i and dj <= j]
+def _runs(texts: list[str], ids: list[int]) -> dict[tuple[int, int], list[str]]:
+    """Words of every run of up to MAX_PARTS paragraphs that are consecutive in the
+    document, keyed by (start, end) positions in `ids`."""
+    words = [texts[k].split() for k in ids]
+    return {(start, end): sum(words[start:end], [])
+            for end in range(1, len(ids) + 1)
+            for start in range(max(0, end - MAX_PARTS), end)
+            if ids[end - 1] - ids[start] == end - 1 - start}
 
 
-def _new_run_matchers(new_words: list[list[str]]) -> dict[tuple[int, int], SequenceMatcher]:
-    """A matcher per run of up to MAX_PARTS consecutive new paragraphs.
-
-    The run is the matcher's second sequence, which SequenceMatcher indexes once and
-    reuses for every old paragraph it is compared with.
-    """
-    return {(start, end): SequenceMatcher(None, [], sum(new_words[start:end], []), autojunk=False)
-            for end in range(1, len(new_words) + 1) for start in range(max(0, end - MAX_PARTS), end)}
-
-
-def _step_gain(old_part: list[list[str]], new_run: SequenceMatcher | None, parts: int) -> int | None:
-    """Matched words for pairing old paragraphs with a run of new ones; None if not similar."""
-    if not old_part or new_run is None:
-        return 0  # one paragraph removed or added
-    matched = _matched_words(new_run, sum(old_part, []))
-    if not matched:
+def _step_gain(old_runs, new_matchers, i: int, j: int, di: int, dj: int) -> int | None:
+    """Words matched by a step that consumes di old and dj new paragraphs to reach
+    cell (i, j); None if the step is impossible or pairs dissimilar paragraphs."""
+    if di > i or dj > j:
         return None
-    return matched - SHAPE_PENALTY * (parts - 2)
+    if not di or not dj:
+        return 0  # one paragraph removed or added
+    old_words, new_matcher = old_runs.get((i - di, i)), new_matchers.get((j - dj, j))
+    if old_words is None or new_matcher is None:
+        return None  # a moved paragraph lies between them
+    matched = _matched_words(new_matcher, old_words)
+    return matched - SHAPE_PENALTY * (di + dj - 2) if matched else None
 
 
-def _matched_words(new_run: SequenceMatcher, old_words: list[str]) -> int:
-    """Words shared in order with the new run, or 0 if the similarity is under the threshold."""
-    new_run.set_seq1(old_words)
-    if (new_run.real_quick_ratio() < SIMILARITY_THRESHOLD
-            or new_run.quick_ratio() < SIMILARITY_THRESHOLD
-            or new_run.ratio() < SIMILARITY_THRESHOLD):
+def _matched_words(new_matcher: SequenceMatcher, old_words: list[str]) -> int:
+    """Words shared in order with the matcher's new side, or 0 if under the threshold."""
+    new_matcher.set_seq1(old_words)
+    if (new_matcher.real_quick_ratio() < SIMILARITY_THRESHOLD
+            or new_matcher.quick_ratio() < SIMILARITY_THRESHOLD
+            or new_matcher.ratio() < SIMILARITY_THRESHOLD):
         return 0
-    return sum(block.size for block in new_run.get_matching_blocks())
+    return sum(block.size for block in new_matcher.get_matching_blocks())
 
 
 def _chunks(old_ids: list[int], new_ids: list[int]):
-    """Split a big gap into proportional chunks; a pairing across a chunk edge is lost."""
-    count = max(1, -(-max(len(old_ids), len(new_ids)) // GAP_CHUNK))
+    """Proportional chunks of a gap long on both sides, so that pairing costs about
+    GAP_CHUNK times the longer side; a pairing across a chunk edge is lost."""
+    count = max(1, min(len(old_ids), len(new_ids)) // GAP_CHUNK)
     for k in range(count):
         yield (old_ids[k * len(old_ids) // count:(k + 1) * len(old_ids) // count],
                new_ids[k * len(new_ids) // count:(k + 1) * len(new_ids) // count])
@@ -251,8 +259,7 @@ def _chunks(old_ids: list[int], new_ids: list[int]):
 def _gap_ops(old, new, old_ids: list[int], new_ids: list[int]) -> list[dict]:
     ops = []
     for old_chunk, new_chunk in _chunks(old_ids, new_ids):
-        steps = _pair_gap([old[i].split() for i in old_chunk], [new[j].split() for j in new_chunk])
-        for old_positions, new_positions in steps:
+        for old_positions, new_positions in _pair_gap(old, new, old_chunk, new_chunk):
             ops.append(_step_op(old, new, [old_chunk[p] for p in old_positions],
                                 [new_chunk[p] for p in new_positions]))
     return ops
@@ -354,7 +361,7 @@ _TIME = rf"\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s*{_ZONE})?"
 _AGO = r"\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago"
 _DATE_PART = (rf"(?:{_AGO}|{_TIME}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|{_WEEKDAY}|{_MONTH}"
               rf"|\d{{1,4}}(?:st|nd|rd|th)?|{_ZONE}|at|on)")
-_DATE_RUN = rf"(?:{_DATE_PART}\b[\s,]*)+"
+_DATE_RUN = rf"(?:{_DATE_PART}\b(?:,?\s+)?)+"  # "1,200" is no date
 # Stamps are recognised by a keyword ("Updated ...") or as "N hours ago"; a bare
 # date or number in running text is news, so it only counts as a stamp when the
 # whole paragraph is nothing but a date.
@@ -367,7 +374,7 @@ _DATE_ONLY = re.compile(rf"\s*{_DATE_RUN}", re.IGNORECASE)
 
 def classify(old: dict, new: dict, ops: list[dict]) -> dict:
     """{"substantive": bool, "reason": str | None}: why a change is minor, if it is."""
-    if _skeleton(old["headline"]) != _skeleton(new["headline"]):
+    if _skeleton(_field(old, "headline")) != _skeleton(_field(new, "headline")):
         return {"substantive": True, "reason": None}
     if all(old.get(field) == new.get(field) for field in ("headline", "byline", "body")):
         return {"substantive": False, "reason": "no_change"}
@@ -375,7 +382,7 @@ def classify(old: dict, new: dict, ops: list[dict]) -> dict:
                               ("date_stamp", lambda text: _skeleton(_without_stamps(text)))):
         if _texts(old, normalise) == _texts(new, normalise):
             return {"substantive": False, "reason": reason}
-    if _skeleton(old.get("byline") or "") == _skeleton(new.get("byline") or ""):
+    if _skeleton(_field(old, "byline")) == _skeleton(_field(new, "byline")):
         if _is_one_word_correction(ops):
             return {"substantive": False, "reason": "one_word_correction"}
         if _is_appended_paragraph(ops):
@@ -385,8 +392,12 @@ def classify(old: dict, new: dict, ops: list[dict]) -> dict:
 
 def _texts(version: dict, normalise) -> tuple[str, str, str]:
     """Normalised headline, byline and whole body (a paragraph break is just whitespace)."""
-    return (normalise(version["headline"]), normalise(version.get("byline") or ""),
+    return (normalise(_field(version, "headline")), normalise(_field(version, "byline")),
             "".join(normalise(paragraph) for paragraph in version["body"]))
+
+
+def _field(version: dict, name: str) -> str:
+    return version.get(name) or ""
 
 
 def _skeleton(text: str) -> str:
@@ -405,12 +416,10 @@ def _is_one_word_correction(ops: list[dict]) -> bool:
     changed = [op for op in ops if op["op"] != "equal"]
     if len(changed) != 1 or changed[0]["op"] != "edited" or changed[0]["shape"] != "edit":
         return False
-    tags = [tag for tag, _ in changed[0]["words"]]
-    if tags.count("delete") != 1 or tags.count("insert") != 1 or tags.count("equal") != len(tags) - 2:
+    word_changes = [(tag, text.split()) for tag, text in changed[0]["words"] if tag != "equal"]
+    if [(tag, len(words)) for tag, words in word_changes] != [("delete", 1), ("insert", 1)]:
         return False
-    deleted = next(text for tag, text in changed[0]["words"] if tag == "delete").split()
-    inserted = next(text for tag, text in changed[0]["words"] if tag == "insert").split()
-    return len(deleted) == len(inserted) == 1 and _similar_words(deleted[0], inserted[0])
+    return _similar_words(word_changes[0][1][0], word_changes[1][1][0])
 
 
 def _similar_words(old_word: str, new_word: str) -> bool:
