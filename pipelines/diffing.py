@@ -71,7 +71,7 @@ def diff_words(old: str, new: str) -> list[list[str]]:
 def _coalesce(parts: list[list[str]]) -> list[list[str]]:
     """Drop empty parts; merge each run of changes into one delete followed by one insert."""
     merged = []
-    for is_equal, run in groupby((p for p in parts if p[1]), key=lambda p: p[0] == "equal"):
+    for _, run in groupby((p for p in parts if p[1]), key=lambda p: p[0] == "equal"):
         run = list(run)
         for tag in ("equal", "delete", "insert"):
             text = "".join(t for run_tag, t in run if run_tag == tag)
@@ -355,7 +355,8 @@ def _field_diff(old: str | None, new: str | None) -> dict:
 
 _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november"
           r"|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|fri|sat|sun)"
+_WEEKDAY = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+            r"|mon|tues|tue|wed|thurs|thu|fri|sat|sun)")
 _ZONE = r"(?:gmt|bst|utc|cet|cest|[ecmp][sd]?t|uk)"
 _TIME = rf"\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s*{_ZONE})?"
 _AGO = r"\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago"
@@ -366,7 +367,8 @@ _DATE_RUN = rf"(?:{_DATE_PART}\b(?:,?\s+)?)+"  # "1,200" is no date
 # date or number in running text is news, so it only counts as a stamp when the
 # whole paragraph is nothing but a date.
 _STAMP = re.compile(
-    rf"\b(?:page\s+)?(?:last\s+)?(?:updated|published|posted|modified)\b[\s:,]*{_DATE_RUN}|\b{_AGO}\b",
+    rf"\b(?:page\s+)?(?:last\s+)?(?:updated|published|posted|modified)\b[\s:,]*{_DATE_RUN}"
+    rf"|\b{_AGO}\b",
     re.IGNORECASE,
 )
 _DATE_ONLY = re.compile(rf"\s*{_DATE_RUN}", re.IGNORECASE)
@@ -402,7 +404,8 @@ def _field(version: dict, name: str) -> str:
 
 def _skeleton(text: str) -> str:
     """The text without whitespace and punctuation."""
-    return "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    return "".join(ch for ch in text
+                   if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
 
 
 def _without_stamps(text: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.diffing import apply_diff, classify, count_ops, diff_blocks, diff_versions, diff_words
+from pipelines.diffing import apply_diff, count_ops, diff_blocks, diff_versions, diff_words
 
 VERSIONS = Path(__file__).resolve().parent / "fixtures" / "bbc" / "versions"
 
@@ -240,7 +240,8 @@ short_paragraphs = st.sampled_from(["alpha", "beta", "gamma", "the river bridge 
 def test_apply_diff_rebuilds_new(old, new):
     ops = diff_blocks(old, new)
     assert apply_diff(old, ops) == new
-    assert sorted(i for op in ops if "old_index" in op for i in _as_list(op["old_index"])) == list(range(len(old)))
+    old_indices = [i for op in ops if "old_index" in op for i in _as_list(op["old_index"])]
+    assert sorted(old_indices) == list(range(len(old)))
 
 
 def revise(body: list[str], data) -> list[str]:
@@ -306,7 +307,8 @@ def test_diff_words_parts_rebuild_both_texts(old, new):
 # ------------------------------------------------------------------- real page
 
 def paragraph_texts(path: Path) -> list[str]:
-    """Every <p> text of a page, whitespace collapsed: crude, but identical boilerplate diffs as equal."""
+    """Every <p> text of a page, whitespace collapsed. Crude (it keeps page furniture),
+    but the furniture is identical in both captures and diffs as equal."""
     return [" ".join(p.text_content().split()) for p in lxml.html.parse(str(path)).iter("p")]
 
 
