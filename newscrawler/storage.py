@@ -13,6 +13,7 @@ version twice: an insert that loses the race raises `VersionTaken`, and the
 caller re-reads the latest revision and decides again.
 """
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
@@ -39,6 +40,7 @@ INDEXES = {
     "articles": [
         ([("source", ASCENDING), ("last_changed", DESCENDING)], {"name": "source_last_changed"}),
         ([("last_changed", DESCENDING)], {"name": "last_changed"}),
+        ([("source", ASCENDING), ("status", ASCENDING), ("next_check", ASCENDING)], {"name": "due_checks"}),
     ],
 }
 
@@ -194,6 +196,29 @@ class RevisionStore:
         self.db.articles.update_one(
             {"_id": article_id}, {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}}
         )
+
+    def claim_due(self, source: str, now, lease: timedelta, limit: int, everything: bool = False) -> list[dict]:
+        """Claim up to `limit` active articles of a source that are due, oldest due first.
+
+        Each claim is one atomic find-and-modify that sets a lease, so crawls
+        running at once never claim the same article while its lease lasts;
+        a lease that has expired can be claimed again. With `everything`,
+        active articles are claimed whatever their next check time.
+        """
+        query = {"source": source, "status": "active",
+                 "$or": [{"lease_until": {"$exists": False}}, {"lease_until": {"$lte": now}}]}
+        if not everything:
+            query["next_check"] = {"$lte": now}
+        claimed = []
+        while len(claimed) < limit:
+            article = self.db.articles.find_one_and_update(
+                query, {"$set": {"lease_until": now + lease}}, sort=[("next_check", ASCENDING)],
+                projection={"url": 1, "etag": 1, "last_modified": 1, "next_check": 1},
+            )
+            if article is None:
+                break
+            claimed.append(article)
+        return claimed
 
     def version_with_hash(self, article_id: str, content_hash: str) -> int | None:
         """The newest earlier version with exactly this content, if any."""
