@@ -53,6 +53,8 @@ class NormalisePipeline:
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
+        if "body" not in adapter:  # a check without page text
+            return item
         adapter["headline"] = normalise_text(adapter["headline"])
         if adapter.get("byline"):
             adapter["byline"] = normalise_text(adapter["byline"]) or None

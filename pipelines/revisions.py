@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 REVISION_FIELDS = (
     "article_id", "url", "source", "headline", "byline", "published", "modified",
-    "body", "content_hash", "fetched_at", "feed_url", "http_status",
+    "body", "content_hash", "fetched_at", "feed_url", "http_status", "etag", "last_modified",
 )
 CONTENT, REVERT, REMOVED = "content", "revert", "removed"
 REMOVED_HASH = "removed"
@@ -186,7 +186,8 @@ class RevisionPipeline:
         tracking = self.schedule.after_change(revision["fetched_at"])
         if revision["kind"] == REMOVED:
             tracking = self.schedule.after_removal(tracking.interval, STATUS_GONE, STATUS_REASONS[STATUS_GONE])
-        self.store.finish_revision(revision, {**tracking.as_fields(), **self._check_fields(revision),
+        result = "new" if latest is None else "changed" if revision["kind"] != REMOVED else "gone"
+        self.store.finish_revision(revision, {**tracking.as_fields(), **self._check_fields(revision, result),
                                               "held_hash": None})
         return change
 
@@ -211,7 +212,8 @@ class RevisionPipeline:
             return self._store_removal(adapter, latest)
         if outcome == MOVED:
             tracking = self.schedule.after_removal(None, STATUS_MOVED, STATUS_REASONS[STATUS_MOVED])
-            self.store.record_check(adapter["article_id"], {**tracking.as_fields(), **self._check_fields(adapter),
+            self.store.record_check(adapter["article_id"], {**tracking.as_fields(),
+                                                            **self._check_fields(adapter, MOVED),
                                                             "moved_to": adapter["moved_to"]})
         elif outcome in (NOT_MODIFIED, FAILED, GONE):
             self._record_quiet_check(adapter, article, outcome)
@@ -231,13 +233,12 @@ class RevisionPipeline:
         interval = article.get("interval_seconds")
         tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
                                                    adapter["fetched_at"])
-        fields = {**tracking.as_fields(), **self._check_fields(adapter), "last_check_result": result,
-                  "held_hash": held_hash}
+        fields = {**tracking.as_fields(), **self._check_fields(adapter, result), "held_hash": held_hash}
         self.store.record_check(adapter["article_id"], fields)
 
     @staticmethod
-    def _check_fields(checked) -> dict:
-        fields = {"last_checked": checked["fetched_at"], "last_check_result": checked.get("kind", CONTENT),
+    def _check_fields(checked, result: str) -> dict:
+        fields = {"last_checked": checked["fetched_at"], "last_check_result": result,
                   "last_http_status": checked.get("http_status")}
         for validator in ("etag", "last_modified"):
             if checked.get(validator):

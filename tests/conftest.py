@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -57,16 +58,23 @@ class SiteServer:
 
     def __init__(self):
         self.pages: dict[str, tuple[int, dict, bytes]] = {}
+        self.delays: dict[str, float] = {}
         self.requests: list[str] = []
+        self.request_headers: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def set_page(self, path: str, body: bytes, content_type: str = "text/html; charset=utf-8",
-                 status: int = 200, headers: dict | None = None):
+                 status: int = 200, headers: dict | None = None, delay: float = 0):
+        """Serve `body` at `path`. With an ETag header, a matching If-None-Match gets a 304."""
         self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
+        self.delays[path] = delay
         return self.base_url + path
+
+    def fetches(self, path: str) -> int:
+        return self.requests.count(path)
 
     def _handler_class(self):
         site = self
@@ -75,7 +83,11 @@ class SiteServer:
             def do_GET(self):
                 with site.lock:
                     site.requests.append(self.path)
+                    site.request_headers.append((self.path, dict(self.headers)))
                 status, headers, body = site.pages.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
+                time.sleep(site.delays.get(self.path, 0))
+                if "ETag" in headers and self.headers.get("If-None-Match") == headers["ETag"]:
+                    status, body = 304, b""
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -127,4 +139,5 @@ def run_crawl(feed_url: str, mongo_uri: str, database: str, *extra: str, timeout
         capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)},
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
     return result

@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 from hypothesis import given, strategies as st
 
-from newscrawler.items import ArticleItem
+from newscrawler.items import ArticleItem, CheckItem
 from pipelines.normalise import NormalisePipeline, content_hash, normalise_blocks, normalise_text
 
 
@@ -29,6 +29,12 @@ def test_hash_ignores_spacing_but_not_words():
     assert hashed("Title", ["A  paragraph.", "Two"]) == hashed(" Title ", ["A paragraph.", "", "Two"])
     assert hashed("Title", ["A paragraph.", "Two"]) != hashed("Title", ["A paragraph.", "Three"])
     assert hashed("Title", ["A paragraph."]) != hashed("Title!", ["A paragraph."])
+
+
+def test_checks_without_page_text_pass_through_untouched():
+    check = CheckItem(article_id="a", url="u", source="bbc", outcome="not_modified",
+                      fetched_at=datetime.now(timezone.utc))
+    assert NormalisePipeline().process_item(check) is check
 
 
 def test_hash_tells_headline_from_body():
