@@ -10,6 +10,9 @@ Custom settings (all read in one `from_crawler` each):
 - NEWSCRAWLER_EMBEDDED_PORT: loopback port of the embedded server.
 - NEWSCRAWLER_BBC_FEEDS: the feeds the bbc spider reads; `-a feeds=URL,...`
   replaces them for one run.
+- NEWSCRAWLER_RECHECK_*: the re-check schedule and how many due articles a
+  run claims (see newscrawler/schedule.py and newscrawler/rechecks.py).
+- NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
 """
 import os
 from pathlib import Path
@@ -42,6 +45,13 @@ MONGO_TIMEOUT_MS = 5000
 NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else os.getcwd()
 NEWSCRAWLER_DATA_DIR = os.environ.get("NEWSCRAWLER_DATA_DIR", "")
 NEWSCRAWLER_EMBEDDED_PORT = 27217
+
+NEWSCRAWLER_RECHECK_INITIAL_MINUTES = 30
+NEWSCRAWLER_RECHECK_BACKOFF = 1.2
+NEWSCRAWLER_RECHECK_STOP_DAYS = 40
+NEWSCRAWLER_RECHECK_MAX_PER_RUN = 500
+NEWSCRAWLER_RECHECK_LEASE_MINUTES = 15
+NEWSCRAWLER_NOW = ""
 
 NEWSCRAWLER_BBC_FEEDS = [
     "https://feeds.bbci.co.uk/news/rss.xml",

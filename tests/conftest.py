@@ -56,13 +56,13 @@ def store(mongo_uri, database_name):
 class SiteServer:
     """A web server on 127.0.0.1 whose pages tests set and change at will."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.pages: dict[str, tuple[int, dict, bytes]] = {}
         self.delays: dict[str, float] = {}
         self.requests: list[str] = []
         self.request_headers: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from pymongo import MongoClient
 
 from newscrawler.extraction import extract
+from tests import fixture_site
 from tests.conftest import FIXTURES, PROJECT_DIR, crawl_command, free_port, rss_feed, run_crawl
 
 VERSIONS = FIXTURES / "bbc" / "versions"
@@ -64,27 +65,12 @@ def test_broken_capture_never_becomes_a_revision(site, store, mongo_uri, databas
     assert "not stored" in result.stderr
 
 
-def fixture_feed_served_locally(site) -> tuple[str, int]:
-    """The 2024-format fixture feed with its links pointed at the local site.
-
-    Returns the feed URL and how many distinct articles it names.
-    """
-    pages = {"/news/articles/cden3j9d1r7o": "cden3j9d1r7o.html", "/news/health-54528983": "54528983.html",
-             "/news/av/uk-england-dorset-61896381": "61896381.html"}
-    for path, name in pages.items():
-        serve_article(site, path, PAGES / name)
-    feed = (FIXTURES / "bbc" / "rss" / "bbc_news_2024_format.xml").read_text()
-    for host in ("https://www.bbc.com", "https://www.bbc.co.uk"):
-        feed = feed.replace(f"<link>{host}/news", f"<link>{site.base_url}/news")
-    return site.set_page("/rss.xml", feed.encode(), "application/rss+xml"), len(pages)
-
-
 def test_every_article_of_a_local_feed_is_stored(site, store, mongo_uri, database_name):
-    feed_url, article_count = fixture_feed_served_locally(site)
+    feed_url = fixture_site.publish(site)
     result = run_crawl(feed_url, mongo_uri, database_name)
     articles = list(store.db.articles.find())
-    assert len(articles) == article_count
-    assert store.db.revisions.count_documents({}) == article_count
+    assert len(articles) == len(fixture_site.ARTICLE_PAGES)
+    assert store.db.revisions.count_documents({}) == len(fixture_site.ARTICLE_PAGES)
     headlines = {a["headline"] for a in articles}
     assert "Mexico counting dead from 'zombie storm' John" in headlines
     assert "'newscrawler/pages/skipped/live': 1" in result.stderr
