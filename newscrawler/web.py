@@ -45,6 +45,7 @@ tr.added td.new, ins { background: #d4f7d4; text-decoration: none; }
 tr.removed td.old, del { background: #fbd5d5; }
 tr.moved td { background: #eef2fb; }
 td.empty { background: #f6f6f6; }
+td.time { white-space: nowrap; }
 .note { color: #666; display: block; }
 dt { font-weight: bold; float: left; clear: left; width: 9rem; }
 dd { margin-left: 10rem; }
@@ -225,7 +226,7 @@ class WebView:
 
 def _change_row(change: dict) -> str:
     return (
-        f"<tr><td>{html.escape(format_time(change['detected_at']))}</td><td>{html.escape(change['source'])}</td>"
+        f"<tr><td class=time>{html.escape(format_time(change['detected_at']))}</td><td>{html.escape(change['source'])}</td>"
         f"<td>{_link(article_path(change['article_id']), change.get('new_headline') or change['url'])}</td>"
         f"<td>{_change_link(change)}</td></tr>"
     )
@@ -233,7 +234,7 @@ def _change_row(change: dict) -> str:
 
 def _version_row(version: dict, change: dict | None) -> str:
     return (
-        f"<tr><td>{version['version']}</td><td>{html.escape(format_time(version.get('fetched_at')))}</td>"
+        f"<tr><td>{version['version']}</td><td class=time>{html.escape(format_time(version.get('fetched_at')))}</td>"
         f"<td>{html.escape(version.get('headline') or '')}</td>"
         f"<td>{_change_link(change) if change else ''}</td></tr>"
     )
