@@ -21,8 +21,8 @@ from scrapy.utils.project import get_project_settings
 
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.presentation import (
-    ANSI, PLAIN, Comparison, Markup, Parts, change_summary, compare_versions, format_time,
-    mark_words, printable, significance, times_changed, tracking_status,
+    ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
+    mark_words, printable, significance,
 )
 from newscrawler.storage import RevisionStore, StorageUnavailable, mongo_location
 from newscrawler.urls import article_id
@@ -122,17 +122,8 @@ def history(store: RevisionStore, args, out) -> int:
     if article is None:
         return 1
     versions = store.version_list(article["_id"])
-    changes = {change["to_version"]: change for change in store.find_changes(article_id=article["_id"], limit=0)}
-    last_change = changes[max(changes)] if changes else None
-    facts = [
-        ("Source", article["source"]),
-        ("Address", article["url"]),
-        ("First seen", format_time(article.get("first_seen"))),
-        ("Versions", f"{len(versions)}; {times_changed(len(changes))}"),
-        ("Last change", f"{format_time(last_change['detected_at'])}: {change_summary(last_change)} "
-                        f"({significance(last_change)})" if last_change else "none"),
-        ("Status", tracking_status(article)),
-    ]
+    changes = {change["to_version"]: change for change in store.change_summaries(article["_id"])}
+    facts = article_facts(article, len(versions), list(changes.values()))
     lines = [article.get("headline") or article["_id"], *(f"  {name:<12} {value}" for name, value in facts), ""]
     for version in versions:
         change = changes.get(version["version"])

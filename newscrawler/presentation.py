@@ -99,6 +99,20 @@ def tracking_status(article: dict) -> str:
     return f"{status}: {reason}; {NOT_CHECKED_AGAIN}"
 
 
+def article_facts(article: dict, version_count: int, changes: list[dict]) -> list[tuple[str, str]]:
+    """(label, text) lines summarising an article; `changes` are its change records, oldest first."""
+    last_change = changes[-1] if changes else None
+    return [
+        ("Source", article["source"]),
+        ("Address", article["url"]),
+        ("First seen", format_time(article.get("first_seen"))),
+        ("Versions", f"{version_count}; {times_changed(len(changes))}"),
+        ("Last change", f"{format_time(last_change['detected_at'])}: {change_summary(last_change)} "
+                        f"({significance(last_change)})" if last_change else "none"),
+        ("Status", tracking_status(article)),
+    ]
+
+
 # ------------------------------------------------------------------- links
 
 def list_path(source: str | None = None, substantive_only: bool = False, page: int = 1) -> str:
@@ -137,7 +151,6 @@ class Markup:
     delete: tuple[str, str]
     insert: tuple[str, str]
     escape: Callable[[str], str] = str
-    markers_visible: bool = True  # False for colours: they take no room on a terminal line
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -150,8 +163,7 @@ def printable(text: str) -> str:
 
 
 PLAIN = Markup(delete=("[-", "-]"), insert=("{+", "+}"), escape=printable)
-ANSI = Markup(delete=("\x1b[31m", "\x1b[0m"), insert=("\x1b[32m", "\x1b[0m"), escape=printable,
-              markers_visible=False)
+ANSI = Markup(delete=("\x1b[31m", "\x1b[0m"), insert=("\x1b[32m", "\x1b[0m"), escape=printable)
 HTML = Markup(delete=("<del>", "</del>"), insert=("<ins>", "</ins>"), escape=html.escape)
 
 
@@ -213,11 +225,11 @@ def compare_versions(old: dict, new: dict) -> Comparison:
     headline = diff["headline"]
     headline_row = (_edited_row(headline["words"]) if headline["changed"]
                     else _equal_row(new.get("headline") or ""))
-    rows = [_row(op, old["body"], new["body"]) for op in diff["paragraphs"]]
+    rows = [_row(op, old["body"]) for op in diff["paragraphs"]]
     return Comparison(old, new, headline_row, rows, diff["counts"], diff["classification"])
 
 
-def _row(op: dict, old_body: list[str], new_body: list[str]) -> Row:
+def _row(op: dict, old_body: list[str]) -> Row:
     kind = op["op"]
     if kind == "edited":
         row = _edited_row(op["words"])

@@ -235,6 +235,11 @@ class RevisionStore:
         return list(self.db.revisions.find({"article_id": article_id}, projection={"body": 0})
                     .sort("version", ASCENDING))
 
+    def change_summaries(self, article_id: str) -> list[dict]:
+        """The article's change records without their paragraph ops, oldest first."""
+        return list(self.db.changes.find({"article_id": article_id}, projection={"paragraphs": 0})
+                    .sort("to_version", ASCENDING))
+
     def find_changes(self, *, article_id: str | None = None, source: str | None = None,
                      substantive_only: bool = False, since=None, skip: int = 0, limit: int = 50) -> list[dict]:
         """Change records, newest first, without their paragraph ops (served by the detected_at indexes)."""

@@ -18,8 +18,8 @@ from wsgiref.util import application_uri
 
 from newscrawler.feeds import changes_feed
 from newscrawler.presentation import (
-    HTML, Parts, Row, article_path, change_summary, compare_path, compare_versions, feed_path, format_time,
-    list_path, mark_words, significance, times_changed, tracking_status,
+    HTML, Parts, Row, article_facts, article_path, change_summary, compare_path, compare_versions, feed_path,
+    format_time, list_path, mark_words, significance,
 )
 from newscrawler.storage import RevisionStore
 from newscrawler.urls import article_id, is_web_url
@@ -142,24 +142,15 @@ class WebView:
     def article_page(self, request: Request) -> Response:
         article = self._article(request)
         versions = self.store.version_list(article["_id"])
-        changes = {change["to_version"]: change
-                   for change in self.store.find_changes(article_id=article["_id"], limit=0)}
-        original = (_link(article["url"], article["url"]) if is_web_url(article["url"])
-                    else html.escape(article["url"]))
-        facts = [
-            ("Source", html.escape(article["source"])),
-            ("Address", original),
-            ("First seen", html.escape(format_time(article.get("first_seen")))),
-            ("Versions", f"{len(versions)}; {html.escape(times_changed(len(changes)))}"),
-            ("Last change", html.escape(format_time(article.get("last_changed")) if changes else "none")),
-            ("Status", html.escape(tracking_status(article))),
-            ("Feed", _link(feed_path(article_id=article["_id"]), "RSS feed of this article's changes")),
-        ]
+        changes = {change["to_version"]: change for change in self.store.change_summaries(article["_id"])}
+        facts = [(label, _address(text) if label == "Address" else html.escape(text))
+                 for label, text in article_facts(article, len(versions), list(changes.values()))]
+        facts.append(("Feed", _link(feed_path(article_id=article["_id"]), "RSS feed of this article's changes")))
         rows = "".join(_version_row(version, changes.get(version["version"])) for version in versions)
         content = (
             f"<nav>{_link('/', '← recent changes')}</nav>"
             f"<h1>{html.escape(article.get('headline') or article['_id'])}</h1>"
-            f"<dl class=meta>{''.join(f'<dt>{name}</dt><dd>{value}</dd>' for name, value in facts)}</dl>"
+            f"<dl class=meta>{''.join(f'<dt>{label}</dt><dd>{value}</dd>' for label, value in facts)}</dl>"
             "<h2>Versions</h2><table><thead><tr><th>Version</th><th>Fetched</th><th>Headline</th>"
             f"<th>Change from the version before</th></tr></thead><tbody>{rows}</tbody></table>"
         )
@@ -262,6 +253,11 @@ def _cell(side: str, parts: Parts, role: str, note: str = "") -> str:
         return f"<td class=\"{side} empty\"></td>"
     text = mark_words(parts, HTML)
     return f"<td class={side}>{f'<strong>{text}</strong>' if role == 'headline' else text}{note}</td>"
+
+
+def _address(url: str) -> str:
+    """An article's address, a link only if it is http(s): never a javascript: or data: link."""
+    return _link(url, url) if is_web_url(url) else html.escape(url)
 
 
 def _link(href: str, text: str) -> str:

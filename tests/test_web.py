@@ -70,6 +70,8 @@ def test_article_page_summarises_the_article_and_links_its_versions_and_feed(sit
     assert f'<dd><a href="{MINISTER_URL}">{MINISTER_URL}</a></dd>' in page
     assert "<dt>First seen</dt><dd>2026-11-25 09:00 UTC</dd>" in page
     assert "<dd>3; the article has changed 2 times</dd>" in page
+    assert ("<dt>Last change</dt><dd>2026-11-25 12:00 UTC: 1 paragraph edited "
+            "(minor: whitespace or punctuation only)</dd>") in page
     assert "<dt>Status</dt><dd>still being checked, next check 2026-11-25 12:30 UTC</dd>" in page
     assert f'href="/feed.xml?url={MINISTER}"' in page
     versions = rows(page)
@@ -109,6 +111,15 @@ def test_comparison_of_hostile_text_shows_it_as_marked_text(site):
     _, _, page = fetch(f"{site}/compare?url={HOSTILE}")
     assert ("<ins>&lt;a href=&quot;javascript:document.body.setAttribute(&#x27;data-pwned&#x27;,&#x27;2&#x27;)"
             "&quot;&gt;click me&lt;/a&gt;</ins>") in page
+
+
+def test_an_address_that_is_not_http_is_shown_but_not_linked(site, store):
+    script_address = "javascript:document.body.setAttribute('data-pwned','4')"
+    crawl_versions(store, script_address, MINISTER_VERSIONS[:1])
+    status, _, page = fetch(site + "/article?url=" + quote(script_address))
+    assert status == 200
+    assert "<dt>Address</dt><dd>javascript:document.body.setAttribute(&#x27;data-pwned&#x27;,&#x27;4&#x27;)</dd>" in page
+    assert 'href="javascript:' not in page
 
 
 def test_pages_forbid_scripts(site):
