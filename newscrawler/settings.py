@@ -13,6 +13,8 @@ Custom settings (all read in one `from_crawler` each):
 - NEWSCRAWLER_RECHECK_*: the re-check schedule and how many due articles a
   run claims (see newscrawler/schedule.py and newscrawler/rechecks.py).
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
+- NEWSCRAWLER_FEED_MAX_ENTRIES: entries used per feed; the rest are counted as
+  skipped (default 1000, kept in the bbc spider).
 """
 import os
 from pathlib import Path
@@ -28,6 +30,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 DOWNLOAD_TIMEOUT = 30
+# Articles and feeds are well under 1 MB; a bigger answer is cancelled and counted as a failed check.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

@@ -3,79 +3,133 @@
 It only routes: feed entries and due articles become requests for canonical
 article URLs, article pages go to extraction, and what comes back becomes an
 `ArticleItem` (page text) or a `CheckItem` (304, gone, moved, failed).
-Comparing and storing is the pipelines' job.
+Comparing and storing is the pipelines' job. Feeds are read by
+`newscrawler.feedparsing` rather than `XMLFeedSpider`, whose iterator is not
+safe with hostile feeds; every feed entry or page not used is counted under
+`newscrawler/...` and logged with its URL.
 """
-from scrapy import Request
-from scrapy.http import TextResponse
-from scrapy.spiders import XMLFeedSpider
+import logging
+
+from scrapy import Request, Spider
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import HtmlResponse
 
 from newscrawler.clock import clock_from_settings
 from newscrawler.extraction import ExtractionError, NotAnArticle, UnknownLayout, extract
+from newscrawler.feedparsing import MALFORMED, Feed, link_refusal, read_feed
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, ArticleItem, CheckItem
 from newscrawler.rechecks import DUE, Rechecks
-from newscrawler.urls import article_id, canonical_url, is_web_url, page_kind
+from newscrawler.urls import article_id, canonical_url, page_kind
 
 PERMANENT_REDIRECTS = {301, 308}
 ANSWERS_WITHOUT_TEXT = {304: NOT_MODIFIED, 404: GONE, 410: GONE}
+HTML_CONTENT_TYPES = {"text/html", "application/xhtml+xml"}
 
 
-class BBCSpider(XMLFeedSpider):
+class BBCSpider(Spider):
     name = "bbc"
     source = "bbc"
-    iterator = "iternodes"
-    itertag = "item"
+    DEFAULT_FEED_MAX_ENTRIES = 1000
 
     def __init__(self, feeds: str | None = None, recheck: str = DUE, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.feed_urls = [url.strip() for url in feeds.split(",") if url.strip()] if feeds else None
         self.recheck_mode = recheck
+        self.requested_urls: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.clock = clock_from_settings(crawler.settings)
         spider.rechecks = Rechecks.from_settings(crawler.settings)
+        spider.feed_max_entries = crawler.settings.getint("NEWSCRAWLER_FEED_MAX_ENTRIES",
+                                                          cls.DEFAULT_FEED_MAX_ENTRIES)
         return spider
 
     async def start(self):
         for feed_url in self.feed_urls or self.settings.getlist("NEWSCRAWLER_BBC_FEEDS"):
-            yield Request(feed_url, dont_filter=True, errback=self.feed_failed)
+            yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
         for article in self.rechecks.claim(self.source, self.clock(), self.recheck_mode):
-            yield self.article_request(article["url"], feed_url=None, validators=article)
+            if article["url"] not in self.requested_urls:
+                yield self.article_request(article["url"], feed_url=None, validators=article)
 
     def feed_failed(self, failure):
         self.crawler.stats.inc_value("newscrawler/feed/fetch_failed")
         self.logger.error("Could not fetch feed %s: %s", failure.request.url, failure.value)
 
-    def parse_node(self, response, node):
-        link = (node.xpath("link/text()").get() or "").strip()
-        if not link:
-            self.crawler.stats.inc_value("newscrawler/feed/entries_without_link")
+    def parse_feed(self, response):
+        feed = read_feed(response.body, self.feed_max_entries)
+        self.report_feed(response.url, feed)
+        for link in feed.links:
+            request = self.entry_request(response, link)
+            if request:
+                yield request
+
+    def report_feed(self, url: str, feed: Feed) -> None:
+        stats = self.crawler.stats
+        if not feed.usable:
+            stats.inc_value(f"newscrawler/feed/unusable/{feed.problem}")
+            self.logger.error("Feed not used, %s (%s): %s", feed.problem, feed.detail, url)
             return
-        link = response.urljoin(link)
-        if not is_web_url(link):
-            self.crawler.stats.inc_value("newscrawler/feed/links_skipped/not_http")
-            self.logger.warning("Skipping feed entry with a non-web link %s in %s", link, response.url)
-            return
-        url = canonical_url(link)
+        if feed.problem == MALFORMED:
+            stats.inc_value("newscrawler/feed/malformed")
+            self.logger.warning("Malformed feed (%s), using the %d entries read: %s",
+                                feed.detail, feed.entries, url)
+        if not feed.entries:
+            stats.inc_value("newscrawler/feed/without_entries")
+            self.logger.warning("Feed without entries: %s", url)
+        if feed.entries_over_limit:
+            stats.inc_value("newscrawler/feed/entries_skipped/over_limit", feed.entries_over_limit)
+            self.logger.warning("Feed has %d entries, only the first %d used (NEWSCRAWLER_FEED_MAX_ENTRIES): %s",
+                                feed.entries, self.feed_max_entries, url)
+        if feed.entries_without_link:
+            stats.inc_value("newscrawler/feed/entries_without_link", feed.entries_without_link)
+            self.logger.warning("%d feed entries without a link in %s", feed.entries_without_link, url)
+
+    def entry_request(self, response, link: str) -> Request | None:
+        """The request for a feed entry's article, or None if its link is skipped."""
+        try:
+            url = canonical_url(response.urljoin(link))
+        except ValueError:  # e.g. a broken IPv6 host
+            return self.skip_link("invalid", link, response)
+        refusal = link_refusal(url, self.feed_url_as_requested(response))
+        if refusal:
+            return self.skip_link(refusal, url, response)
         kind = page_kind(url)
         if kind != "article":
             self.crawler.stats.inc_value(f"newscrawler/pages/skipped/{kind}")
             self.logger.info("Skipping %s page %s", kind, url)
-            return
+            return None
+        if url in self.requested_urls:  # article requests bypass Scrapy's dupefilter
+            return self.skip_link("duplicate", url, response, logging.DEBUG)
         self.crawler.stats.inc_value("newscrawler/feed/article_links")
-        yield self.article_request(url, feed_url=response.url)
+        return self.article_request(url, feed_url=response.url)
+
+    def skip_link(self, reason: str, link: str, response, level: int = logging.WARNING) -> None:
+        self.crawler.stats.inc_value(f"newscrawler/feed/links_skipped/{reason}")
+        self.logger.log(level, "Skipping feed link %s (%s) in %s", link, reason, response.url)
+
+    @staticmethod
+    def feed_url_as_requested(response) -> str:
+        """The feed URL before any redirect: links may go to that host even when it is private."""
+        return response.meta.get("redirect_urls", [response.url])[0]
 
     def article_request(self, url: str, feed_url: str | None, validators: dict | None = None) -> Request:
         """A request for an article page; re-checks send the stored validators
-        for a conditional GET and never come from a cache."""
+        for a conditional GET and never come from a cache.
+
+        The spider drops duplicates itself (requested_urls), counting them, so
+        the request bypasses Scrapy's dupefilter: that would also silently drop
+        a redirect back to a URL already fetched, where a redirect loop must
+        run into REDIRECT_MAX_TIMES and end as a failed check."""
+        self.requested_urls.add(url)
         headers = {}
         if validators and validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
         if validators and validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
         return Request(
-            url, headers=headers, callback=self.parse_article, errback=self.article_failed,
+            url, headers=headers, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"article_id": article_id(url), "feed_url": feed_url},
             meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True},
         )
@@ -88,10 +142,10 @@ class BBCSpider(XMLFeedSpider):
         if final_id:
             yield self.check(article_id, response, MOVED, moved_to=final_id)
             article_id = final_id
-        if not isinstance(response, TextResponse):
-            yield self.failed(article_id, response, "not_html", "Not an HTML page")
+        content_type = self.header(response, b"Content-Type")
+        if not self.is_html(response, content_type):
+            yield self.failed(article_id, response, "not_html", f"Not an HTML page ({content_type})")
             return
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         try:
             page = extract(response.url, response.body, content_type)
         except NotAnArticle as reason:
@@ -120,10 +174,16 @@ class BBCSpider(XMLFeedSpider):
         final_id = canonical_url(response.url)
         return final_id if final_id != article_id and page_kind(final_id) == "article" else None
 
+    @staticmethod
+    def is_html(response, content_type: str | None) -> bool:
+        if content_type:
+            return content_type.split(";")[0].strip().lower() in HTML_CONTENT_TYPES
+        return isinstance(response, HtmlResponse)  # Scrapy's guess from the URL and body
+
     def article_failed(self, failure):
         request = failure.request
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        return self.failed(request.cb_kwargs["article_id"], request, "fetch_failed",
+        return self.failed(request.cb_kwargs["article_id"], request, fetch_failure_reason(failure),
                            f"Fetch failed ({failure.getErrorMessage()})", status)
 
     def failed(self, article_id: str, response, reason: str, message: str, status: int | None = None):
@@ -140,3 +200,12 @@ class BBCSpider(XMLFeedSpider):
     def header(response, name: bytes) -> str | None:
         value = response.headers.get(name)
         return value.decode("latin-1") if value else None
+
+
+def fetch_failure_reason(failure) -> str:
+    """The failed-check reason for a download that gave no page."""
+    if failure.check(DownloadCancelledError):  # Scrapy cancels a download only above DOWNLOAD_MAXSIZE
+        return "too_large"
+    if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):  # REDIRECT_MAX_TIMES
+        return "too_many_redirects"
+    return "fetch_failed"

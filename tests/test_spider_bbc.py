@@ -1,0 +1,161 @@
+"""The bbc spider's callbacks, called directly on responses built from bytes (no crawl).
+
+The helpers here are shared by test_bad_feeds.py and test_bad_pages.py.
+"""
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from newscrawler.items import FAILED, GONE, ArticleItem, CheckItem
+from newscrawler.rechecks import NONE
+from newscrawler.spiders.bbc import BBCSpider, fetch_failure_reason
+from tests.conftest import FIXTURES, rss_feed
+
+FEED_URL = "http://127.0.0.1:8000/feed.xml"
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+RSS_FIXTURES = FIXTURES / "bbc" / "rss"
+PAGES = FIXTURES / "bbc" / "pages"
+
+
+def make_spider(**settings) -> BBCSpider:
+    crawler = get_crawler(BBCSpider, {"NEWSCRAWLER_NOW": NOW.isoformat(), **settings})
+    return BBCSpider.from_crawler(crawler, recheck=NONE)
+
+
+def stats(spider: BBCSpider) -> dict:
+    """The spider's newscrawler/ counters."""
+    return {key: value for key, value in spider.crawler.stats.get_stats().items() if key.startswith("newscrawler/")}
+
+
+def feed_response(body: bytes, url: str = FEED_URL, response_class=XmlResponse, **meta) -> Response:
+    return response_class(url, body=body, request=Request(url, meta=meta))
+
+
+def requests_from_feed(spider: BBCSpider, body: bytes, url: str = FEED_URL, **meta) -> list[Request]:
+    return list(spider.parse_feed(feed_response(body, url, **meta)))
+
+
+def page_response(url: str, body: bytes, content_type: str | None = "text/html", status: int = 200,
+                  response_class=HtmlResponse) -> Response:
+    headers = {"Content-Type": content_type} if content_type else {}
+    return response_class(url, body=body, status=status, headers=headers, request=Request(url))
+
+
+def parse_page(spider: BBCSpider, response: Response) -> list:
+    return list(spider.parse_article(response, article_id=response.url, feed_url=FEED_URL))
+
+
+def failure_of(spider: BBCSpider, error: Exception, url: str) -> Failure:
+    """A failed download of an article request, as an errback gets it."""
+    failure = Failure(error)
+    failure.request = spider.article_request(url, feed_url=None)
+    return failure
+
+
+def test_feed_entries_become_article_requests_for_canonical_urls():
+    spider = make_spider()
+    requests = requests_from_feed(spider, (RSS_FIXTURES / "bbc_news_2024_format.xml").read_bytes(),
+                                  url="https://feeds.bbci.co.uk/news/rss.xml")
+    assert [r.url for r in requests] == [
+        "https://www.bbc.co.uk/news/articles/cden3j9d1r7o",
+        "https://www.bbc.co.uk/news/health-54528983",
+        "https://www.bbc.co.uk/news/av/uk-england-dorset-61896381",
+    ]
+    first = requests[0]
+    assert first.callback == spider.parse_article and first.errback == spider.article_failed
+    assert first.cb_kwargs == {"article_id": first.url, "feed_url": "https://feeds.bbci.co.uk/news/rss.xml"}
+    assert first.meta["handle_httpstatus_list"] == [304, 404, 410]
+    assert stats(spider)["newscrawler/feed/article_links"] == 3
+    assert stats(spider)["newscrawler/pages/skipped/live"] == 1
+
+
+def test_old_feed_redirect_links_are_unwrapped():
+    spider = make_spider()
+    requests = requests_from_feed(spider, (RSS_FIXTURES / "bbc_uk_politics_2009.xml").read_bytes(),
+                                  url="http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml")
+    assert requests and all(r.url.startswith("https://news.bbc.co.uk/1/hi/") for r in requests)
+    assert not any("/go/rss/" in r.url for r in requests)
+
+
+def test_feed_requests_go_to_parse_feed():
+    spider = BBCSpider.from_crawler(get_crawler(BBCSpider), feeds=f"{FEED_URL}, http://127.0.0.1:8000/b.xml",
+                                    recheck=NONE)
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    requests = asyncio.run(collect())
+    assert [r.url for r in requests] == [FEED_URL, "http://127.0.0.1:8000/b.xml"]
+    assert all(r.callback == spider.parse_feed and r.errback == spider.feed_failed and r.dont_filter
+               for r in requests)
+
+
+def test_max_entries_comes_from_settings():
+    spider = make_spider(NEWSCRAWLER_FEED_MAX_ENTRIES=2)
+    links = [f"http://127.0.0.1:8000/news/uk-{n}" for n in range(10000000, 10000005)]
+    assert len(requests_from_feed(spider, rss_feed(links))) == 2
+    assert stats(spider)["newscrawler/feed/entries_skipped/over_limit"] == 3
+
+
+def test_article_page_becomes_an_article_item():
+    spider = make_spider()
+    url = "https://www.bbc.co.uk/news/health-54528983"
+    [item] = parse_page(spider, page_response(url, (PAGES / "54528983.html").read_bytes()))
+    assert isinstance(item, ArticleItem)
+    assert item.body and item.fetched_at == NOW and item.feed_url == FEED_URL
+
+
+def test_gone_page_becomes_a_gone_check():
+    spider = make_spider()
+    url = "https://www.bbc.co.uk/news/uk-12345678"
+    [check] = parse_page(spider, page_response(url, b"<html><body>Not found</body></html>", status=404))
+    assert isinstance(check, CheckItem) and check.outcome == GONE and check.http_status == 404
+
+
+@pytest.mark.parametrize("error, reason", [
+    (DownloadCancelledError("Expected to receive 20000000 bytes which is larger than download max size"),
+     "too_large"),
+    (DownloadCancelledError(""), "too_large"),
+    (IgnoreRequest("max redirections reached"), "too_many_redirects"),
+    (IgnoreRequest("Forbidden by robots.txt"), "fetch_failed"),
+    (DownloadTimeoutError("took longer than 30 seconds"), "fetch_failed"),
+])
+def test_fetch_failures_are_told_apart(error, reason):
+    assert fetch_failure_reason(Failure(error)) == reason
+
+
+def test_failed_fetch_becomes_a_failed_check_with_a_counter(caplog):
+    spider = make_spider()
+    failure = failure_of(spider, DownloadCancelledError("larger than max size"), "https://www.bbc.co.uk/news/uk-12345678")
+    check = spider.article_failed(failure)
+    assert check.outcome == FAILED and check.reason == "too_large"
+    assert check.article_id == "https://www.bbc.co.uk/news/uk-12345678"
+    assert stats(spider) == {"newscrawler/pages/failed/too_large": 1}
+    assert "not stored: https://www.bbc.co.uk/news/uk-12345678" in caplog.text
+
+
+def test_article_requested_by_a_recheck_is_a_duplicate_in_a_feed():
+    spider = make_spider()
+    url = "https://www.bbc.co.uk/news/uk-12345678"
+    spider.article_request(url, feed_url=None, validators={"etag": '"v1"'})
+    assert requests_from_feed(spider, rss_feed([url + "?at_medium=RSS"])) == []
+    assert stats(spider)["newscrawler/feed/links_skipped/duplicate"] == 1
+
+
+def test_recheck_of_an_article_already_requested_from_a_feed_is_not_repeated():
+    spider = make_spider()
+    url = "https://www.bbc.co.uk/news/uk-12345678"
+    spider.feed_urls = [FEED_URL]
+    spider.rechecks.claim = lambda *args: [{"url": url}, {"url": "https://www.bbc.co.uk/news/uk-87654321"}]
+    requests_from_feed(spider, rss_feed([url]))
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    assert [r.url for r in asyncio.run(collect())] == [FEED_URL, "https://www.bbc.co.uk/news/uk-87654321"]
