@@ -17,7 +17,9 @@ revision again and decides again, so versions stay consecutive and each new
 version gets exactly one change record.
 """
 import logging
+import time
 from datetime import timedelta
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import CloseSpider, DropItem
@@ -26,8 +28,10 @@ from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, ChangeItem
 from newscrawler.schedule import STATUS_REASONS, Schedule
 from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
-from newscrawler.storage import RevisionStore, StorageUnavailable, VersionTaken, mongo_location
+from newscrawler.storage import (DatabaseAway, RevisionStore, StorageUnavailable, VersionTaken, data_dir,
+                                 mongo_location)
 from pipelines.diffing import diff_versions
+from pipelines.journal import Journal
 
 logger = logging.getLogger(__name__)
 
@@ -68,24 +72,42 @@ class CheckRecorded(DropItem):
         super().__init__(message, log_level="DEBUG")
 
 
+class Journaled(DropItem):
+    """The database was away: the item waits in the local journal for the next run."""
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level="WARNING")
+
+
 class RevisionPipeline:
     MAX_VERSION_RACES = 5
 
-    def __init__(self, locate_database, stats, timeout_ms: int, schedule: Schedule):
+    def __init__(self, locate_database, stats, timeout_ms: int, schedule: Schedule, journal: Journal,
+                 retries: int = 3, retry_delay: float = 1.0, away_cooldown: float = 30.0):
         self.locate_database = locate_database
         self.stats = stats
         self.timeout_ms = timeout_ms
         self.schedule = schedule
+        self.journal = journal
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.away_cooldown = away_cooldown
+        self.away_until = 0.0
         self.store: RevisionStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
+        journal_path = data_dir(settings) / "journal" / f"{settings.get('MONGO_DATABASE') or 'newscrawler'}.jsonl"
         return cls(
             locate_database=lambda: mongo_location(settings),
             stats=crawler.stats,
             timeout_ms=settings.getint("MONGO_TIMEOUT_MS", 5000),
             schedule=Schedule.from_settings(settings),
+            journal=Journal(Path(settings.get("NEWSCRAWLER_JOURNAL_PATH") or journal_path)),
+            retries=settings.getint("NEWSCRAWLER_STORAGE_RETRIES", 3),
+            retry_delay=settings.getfloat("NEWSCRAWLER_STORAGE_RETRY_SECONDS", 1.0),
+            away_cooldown=settings.getfloat("NEWSCRAWLER_STORAGE_AWAY_SECONDS", 30.0),
         )
 
     def open_spider(self):
@@ -97,12 +119,57 @@ class RevisionPipeline:
             logger.error("Stopping before the crawl: %s", error)
             raise CloseSpider("storage_unavailable") from error
         logger.info("Storing revisions in MongoDB at %s, database %r", uri, database)
+        self._replay_journal()
 
     def close_spider(self):
         if self.store is not None:
             self.store.close()
 
+    # The database going away
+
+    def _replay_journal(self) -> None:
+        """Store what earlier runs could not, before anything new is fetched."""
+        for path in self.journal.take():
+            items = Journal.read(path)
+            logger.info("Replaying %d item(s) journaled while the database was away: %s", len(items), path)
+            for item in items:
+                try:
+                    self._process(item)
+                except DropItem:
+                    pass
+                self.stats.inc_value("newscrawler/journal/replayed")
+            Journal.done(path)
+
+    def _store_with_retries(self, item):
+        for attempt in range(self.retries + 1):
+            try:
+                return self._process(item)
+            except DatabaseAway:
+                if attempt == self.retries:
+                    raise
+                self.stats.inc_value("newscrawler/storage/retries")
+                delay = self.retry_delay * 2 ** attempt
+                logger.warning("Database unreachable, trying again in %.1f s: %s", delay, ItemAdapter(item)["url"])
+                time.sleep(delay)  # holding the crawl back while the database is away is intended
+
+    def _journal(self, item, error: Exception):
+        self.away_until = time.monotonic() + self.away_cooldown
+        self.journal.append(item)
+        self.stats.inc_value("newscrawler/storage/journaled")
+        url = ItemAdapter(item)["url"]
+        logger.error("Database unreachable (%s): %s kept in the journal %s for the next run",
+                     type(error).__name__, url, self.journal.path)
+        raise Journaled(f"journaled: {url}")
+
     def process_item(self, item):
+        if time.monotonic() < self.away_until:
+            self._journal(item, DatabaseAway("still away"))
+        try:
+            return self._store_with_retries(item)
+        except DatabaseAway as error:
+            self._journal(item, error)
+
+    def _process(self, item):
         adapter = ItemAdapter(item)
         if "outcome" in adapter:
             return self._process_check(adapter)

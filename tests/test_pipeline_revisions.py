@@ -21,8 +21,9 @@ def article(body, headline="Headline", fetched_at=T0):
 
 
 @pytest.fixture
-def crawler(mongo_uri, database_name, store):
-    return get_crawler(settings_dict={"MONGO_URI": mongo_uri, "MONGO_DATABASE": database_name})
+def crawler(mongo_uri, database_name, store, tmp_path):
+    return get_crawler(settings_dict={"MONGO_URI": mongo_uri, "MONGO_DATABASE": database_name,
+                                      "NEWSCRAWLER_DATA_DIR": str(tmp_path)})
 
 
 @pytest.fixture

@@ -44,21 +44,52 @@ def test_storing_a_change_twice_keeps_one(store):
     assert [c["from_version"] for c in store.changes("a")] == [1]
 
 
+def write_version(store, revision_doc, tracking=None):
+    store.begin_revision(revision_doc)
+    store.add_revision(revision_doc)
+    store.finish_revision(revision_doc, tracking or {})
+
+
 def test_article_summary_follows_the_newest_revision_only(store):
     first, second = revision(1, "Old", NOW), revision(2, "New", NOW + timedelta(hours=1))
-    store.record_revision(first)
-    store.record_revision(second)
-    store.record_revision(first)  # a slow concurrent writer of an older version
+    write_version(store, first)
+    write_version(store, second)
+    store.finish_revision(first, {"status": "stale"})  # a slow concurrent writer of an older version
     article = store.article(first["article_id"])
     assert article["headline"] == "New" and article["version"] == 2 and article["changes"] == 1
     assert article["first_seen"] == NOW and article["last_changed"] == NOW + timedelta(hours=1)
+    assert "status" not in article and "pending_version" not in article
 
 
-def test_unchanged_check_counts_and_moves_last_checked(store):
-    store.record_revision(revision(1))
+def test_interrupted_write_leaves_a_pending_mark_until_repaired(store):
+    write_version(store, revision(1))
+    store.begin_revision(revision(2))
+    store.add_revision(revision(2))  # the writer dies here
+    assert store.article(revision(1)["article_id"])["pending_version"] == 2
+    store.repair_summary(store.latest_revision(revision(1)["article_id"]))
+    article = store.article(revision(1)["article_id"])
+    assert article["version"] == 2 and "pending_version" not in article
+
+
+def test_recorded_check_counts_and_releases_the_lease(store):
+    write_version(store, revision(1))
     later = NOW + timedelta(minutes=30)
-    article = store.record_unchanged_check(revision(1)["article_id"], later)
-    assert article["checks"] == 2 and article["last_checked"] == later
+    store.db.articles.update_one({"_id": revision(1)["article_id"]}, {"$set": {"lease_until": later}})
+    store.record_check(revision(1)["article_id"], {"last_checked": later})
+    article = store.article(revision(1)["article_id"])
+    assert article["checks"] == 2 and article["last_checked"] == later and "lease_until" not in article
+
+
+def test_due_articles_are_claimed_once_oldest_first(store):
+    for n, due_in in enumerate((20, 5, -5, -30)):
+        doc = dict(revision(1), article_id=f"a{n}", url=f"u{n}")
+        write_version(store, doc, {"status": "active", "next_check": NOW + timedelta(minutes=due_in)})
+    lease = timedelta(minutes=15)
+    assert [a["_id"] for a in store.claim_due("bbc", NOW, lease, limit=10)] == ["a3", "a2"]
+    assert store.claim_due("bbc", NOW, lease, limit=10) == []  # leased
+    assert [a["_id"] for a in store.claim_due("bbc", NOW + timedelta(minutes=16), lease, limit=1)] == ["a3"]
+    assert [a["_id"] for a in store.claim_due("bbc", NOW + timedelta(minutes=16), lease, limit=5,
+                                             everything=True)] == ["a2", "a1", "a0"]
 
 
 def test_unreachable_server_is_reported_quickly():
