@@ -12,7 +12,24 @@ text edit that must change the hash.
 import hashlib
 import itertools
 import re
-from functools import wraps
+from functools import lru_cache, wraps
+from pathlib import Path
+
+# --- the real pages they apply to ------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bbc"
+# Every captured article page: the 19 pages and both captures of the two articles
+# in versions/ (the broken capture 7984711-invalid.html is not an article).
+PAGE_FILES = tuple(sorted(
+    [path.relative_to(FIXTURES).as_posix() for path in FIXTURES.glob("pages/*.html")]
+    + [f"versions/{article}-{capture}.stm.html" for article in ("6072486", "7984711") for capture in "AB"]
+))
+
+
+@lru_cache(maxsize=None)
+def fixture_page(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
 
 # --- raw markup as tokens ------------------------------------------------------
 
@@ -728,4 +745,5 @@ def edit_one_word(page: bytes, word: str, replacement: str) -> bytes:
     """The page with whole-word `word` replaced in its text nodes (not in markup,
     scripts or attributes), as an editor's one-word correction would."""
     pattern = re.compile(rf"\b{re.escape(word)}\b")
-    return on_text(lambda text: _map_text_nodes(text, lambda node: pattern.sub(replacement, node)))(page)
+    replace = lambda node: pattern.sub(lambda _: replacement, node)  # noqa: E731
+    return on_text(lambda text: _map_text_nodes(text, replace))(page)

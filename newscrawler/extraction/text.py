@@ -9,6 +9,10 @@ from datetime import datetime, timezone
 from lxml import etree
 
 _WHITESPACE = re.compile(r"\s+")
+# Characters that take no space (soft hyphen, zero-width space and joiners,
+# word joiner, BOM): a reader sees nothing, and the normaliser deletes them too,
+# so text made only of them must not count as a headline or a paragraph.
+_INVISIBLE_CHARACTERS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 # Never visible, whatever the layout.
@@ -30,7 +34,8 @@ _BREAK = object()  # marker between text pieces of two different blocks
 
 
 def collapse_whitespace(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    """text on one line, invisible characters dropped, runs of whitespace as one space."""
+    return _WHITESPACE.sub(" ", text.translate(_INVISIBLE_CHARACTERS)).strip()
 
 
 def byline_from(names) -> str | None:
