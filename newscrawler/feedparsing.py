@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from newscrawler.urls import is_web_url
+
 ENTRY_TAGS = ("{*}item", "{*}entry")  # RSS 0.9x/1.0/2.0 items, Atom entries
 FEED_ROOTS = frozenset({"rss", "RDF", "feed"})
 ATOM_ENTRY_LINK_RELS = frozenset({None, "alternate"})
@@ -29,7 +31,6 @@ SAFE_PARSING = dict(
 EMPTY, NOT_XML, HTML, NOT_A_FEED, ENTITIES, MALFORMED = (
     "empty", "not_xml", "html", "not_a_feed", "entity_declarations", "malformed")
 
-WEB_SCHEMES = frozenset({"http", "https"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -79,13 +80,12 @@ def _add_entry(feed: Feed, entry, max_entries: int) -> None:
 def _entry_link(entry) -> str | None:
     """RSS `<link>URL</link>` or Atom `<link href="URL"/>` (the alternate one)."""
     for child in entry:
-        if not isinstance(child.tag, str) or etree.QName(child).localname != "link":
-            continue
-        if child.get("href") is not None:
+        if isinstance(child.tag, str) and etree.QName(child).localname == "link":
+            href = child.get("href")
+            if href is None:
+                return child.xpath("string()").strip() or None
             if child.get("rel") in ATOM_ENTRY_LINK_RELS:
-                return child.get("href").strip() or None
-        else:
-            return child.xpath("string()").strip() or None
+                return href.strip() or None
     return None
 
 
@@ -124,9 +124,9 @@ def link_refusal(url: str, feed_url: str) -> str | None:
     A local (file:) feed is trusted to link to any host; `url` should be absolute
     and canonical, as it will be requested."""
     try:
-        link, feed = urlsplit(url), urlsplit(feed_url)
-        if link.scheme not in WEB_SCHEMES:
+        if not is_web_url(url):
             return "not_http"
+        link, feed = urlsplit(url), urlsplit(feed_url)
         if not link.hostname:
             return "invalid"
         if feed.scheme == "file" or _host_and_port(link) == _host_and_port(feed):
