@@ -58,6 +58,11 @@ NEWSCRAWLER_RECHECK_MAX_PER_RUN = 500
 NEWSCRAWLER_RECHECK_LEASE_MINUTES = 15
 NEWSCRAWLER_NOW = ""
 
+NEWSCRAWLER_SUSPECT_SHRINK = 0.5  # a version losing more than this share of the text waits for a second check
+NEWSCRAWLER_STORAGE_RETRIES = 3
+NEWSCRAWLER_STORAGE_RETRY_SECONDS = 1.0  # doubled at each retry
+NEWSCRAWLER_STORAGE_AWAY_SECONDS = 30.0  # after giving up, journal without trying for this long
+
 NEWSCRAWLER_BBC_FEEDS = [
     "https://feeds.bbci.co.uk/news/rss.xml",
     "https://feeds.bbci.co.uk/news/world/rss.xml",

@@ -45,6 +45,7 @@ INDEXES = {
 }
 
 LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
+                          "text_length": 1,
                           "fetched_at": 1, "url": 1, "source": 1}
 
 
@@ -278,6 +279,7 @@ def summary_of(revision: dict) -> dict:
         "kind": revision.get("kind", "content"),
         "headline": revision["headline"],
         "content_hash": revision["content_hash"],
+        "text_length": revision.get("text_length"),
         "last_changed": revision["fetched_at"],
         "changes": revision["version"] - 1,
     }

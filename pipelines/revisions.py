@@ -83,7 +83,8 @@ class RevisionPipeline:
     MAX_VERSION_RACES = 5
 
     def __init__(self, locate_database, stats, timeout_ms: int, schedule: Schedule, journal: Journal,
-                 retries: int = 3, retry_delay: float = 1.0, away_cooldown: float = 30.0):
+                 retries: int = 3, retry_delay: float = 1.0, away_cooldown: float = 30.0,
+                 suspect_shrink: float = 0.5):
         self.locate_database = locate_database
         self.stats = stats
         self.timeout_ms = timeout_ms
@@ -93,6 +94,7 @@ class RevisionPipeline:
         self.retry_delay = retry_delay
         self.away_cooldown = away_cooldown
         self.away_until = 0.0
+        self.suspect_shrink = suspect_shrink
         self.store: RevisionStore | None = None
 
     @classmethod
@@ -108,6 +110,7 @@ class RevisionPipeline:
             retries=settings.getint("NEWSCRAWLER_STORAGE_RETRIES", 3),
             retry_delay=settings.getfloat("NEWSCRAWLER_STORAGE_RETRY_SECONDS", 1.0),
             away_cooldown=settings.getfloat("NEWSCRAWLER_STORAGE_AWAY_SECONDS", 30.0),
+            suspect_shrink=settings.getfloat("NEWSCRAWLER_SUSPECT_SHRINK", 0.5),
         )
 
     def open_spider(self):
@@ -193,8 +196,9 @@ class RevisionPipeline:
         if latest:
             revision["reverts_to"] = self.store.version_with_hash(adapter["article_id"], adapter["content_hash"])
             revision["kind"] = REVERT if revision["reverts_to"] else CONTENT
-            if self._is_doubtful(revision, latest, article):
-                return self._hold(adapter, article)
+            doubt = self._doubt(revision, latest, article)
+            if doubt:
+                return self._hold(adapter, article, doubt)
         change = self._store_version(revision, latest)
         if change is None:
             self.stats.inc_value("newscrawler/articles/new")
@@ -229,21 +233,33 @@ class RevisionPipeline:
 
     def _revision(self, adapter: ItemAdapter, version: int) -> dict:
         revision = {field: adapter.get(field) for field in REVISION_FIELDS}
-        revision.update(version=version, kind=CONTENT)
+        revision.update(version=version, kind=CONTENT, text_length=sum(map(len, revision["body"])))
         return revision
 
-    def _is_doubtful(self, revision: dict, latest: dict, article: dict) -> bool:
-        """Going back to the version before a revert is a flip back and forth
-        (two copies of a page served in turn): doubtful until a second check agrees."""
-        flipping = (revision["kind"] == REVERT and latest.get("kind") == REVERT
-                    and revision["reverts_to"] == latest["version"] - 1)
-        confirmed = (article or {}).get("held_hash") == revision["content_hash"]
-        return flipping and not confirmed
+    def _doubt(self, revision: dict, latest: dict, article: dict) -> str | None:
+        """Why new text should wait for a second check that agrees, if it should.
 
-    def _hold(self, adapter: ItemAdapter, article: dict):
+        - "flipping": going back to the version before a revert (two copies
+          of a page served in turn);
+        - "shrink": most of the text is gone at once (a truncated page or a
+          half-rendered one more often than a real edit).
+        """
+        if article.get("held_hash") == revision["content_hash"]:
+            return None  # a second check agrees
+        if (revision["kind"] == REVERT and latest.get("kind") == REVERT
+                and revision["reverts_to"] == latest["version"] - 1):
+            return "flipping"
+        previous_length = latest.get("text_length") or 0
+        if revision["text_length"] < previous_length * (1 - self.suspect_shrink):
+            return "shrink"
+        return None
+
+    def _hold(self, adapter: ItemAdapter, article: dict, doubt: str):
         self._record_quiet_check(adapter, article, "held", held_hash=adapter["content_hash"])
         self.stats.inc_value("newscrawler/articles/held")
-        raise Held(f"held until a second check agrees (flipping back and forth): {adapter['url']}")
+        self.stats.inc_value(f"newscrawler/articles/held/{doubt}")
+        logger.info("Holding new text of %s until a second check agrees (%s)", adapter["url"], doubt)
+        raise Held(f"held ({doubt}): {adapter['url']}")
 
     def _store_version(self, revision: dict, latest: dict | None) -> ChangeItem | None:
         """Write revision N+1, its change record and the article summary, in that order."""
@@ -290,7 +306,7 @@ class RevisionPipeline:
         removal = {
             "article_id": adapter["article_id"], "url": adapter["url"], "source": adapter["source"],
             "version": latest["version"] + 1, "kind": REMOVED, "headline": latest["headline"], "body": [],
-            "content_hash": REMOVED_HASH, "fetched_at": adapter["fetched_at"],
+            "content_hash": REMOVED_HASH, "fetched_at": adapter["fetched_at"], "text_length": 0,
             "http_status": adapter.get("http_status"),
         }
         self.stats.inc_value("newscrawler/articles/removed")

@@ -207,3 +207,21 @@ def test_interrupted_write_is_repaired_by_the_next_check(pipeline, store, crawle
     summary = store.article(URL)
     assert summary["version"] == 2 and "pending_version" not in summary
     assert crawler.stats.get_value("newscrawler/repairs/change_records") == 1
+
+
+def test_drastic_shrink_is_held_until_a_second_fetch_agrees(pipeline, store, crawler):
+    full = ["A first long paragraph of the story.", "A second long paragraph of the story.",
+            "A third long paragraph of the story."]
+    store_versions(pipeline, full)
+    results = store_versions(pipeline, full[:1], full, start=T0 + timedelta(hours=1))
+    assert isinstance(results[0], Held) and isinstance(results[1], Unchanged)  # a truncated fetch, then fine
+    assert len(store.revisions(URL)) == 1
+    assert crawler.stats.get_value("newscrawler/articles/held/shrink") == 1
+    results = store_versions(pipeline, full[:1], full[:1], start=T0 + timedelta(days=1))
+    assert isinstance(results[0], Held) and results[1].counts["removed"] == 2  # the shrink is confirmed
+
+
+def test_moderate_cut_is_stored_at_once(pipeline, store):
+    store_versions(pipeline, ["One paragraph.", "Two paragraph.", "Three paragraph."])
+    [change] = store_versions(pipeline, ["One paragraph.", "Two paragraph."], start=T0 + timedelta(hours=1))
+    assert change.counts["removed"] == 1 and len(store.revisions(URL)) == 2
