@@ -22,7 +22,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bbc"
 # in versions/ (the broken capture 7984711-invalid.html is not an article).
 PAGE_FILES = tuple(sorted(
     [path.relative_to(FIXTURES).as_posix() for path in FIXTURES.glob("pages/*.html")]
-    + [f"versions/{article}-{capture}.stm.html" for article in ("6072486", "7984711") for capture in "AB"]
+    + [f"versions/{article}-{capture}.stm.html"
+       for article in ("6072486", "7984711") for capture in "AB"]
 ))
 
 
@@ -38,7 +39,8 @@ def fixture_page(name: str) -> bytes:
 # bodies are raw text up to their end tag.
 _MARKUP = re.compile(
     r"(?P<comment><!--.*?-->)"
-    r"|(?P<raw_open><(?P<raw_name>script|style)\b[^>]*>)(?P<raw>.*?)(?P<raw_close></(?P=raw_name)\s*>)"
+    r"|(?P<raw_open><(?P<raw_name>script|style)\b[^>]*>)(?P<raw>.*?)"
+    r"(?P<raw_close></(?P=raw_name)\s*>)"
     r"|(?P<tag><[a-zA-Z][^>]*>)"
     r"|(?P<other><[!/?][^>]*>)",
     re.DOTALL | re.IGNORECASE,
@@ -239,19 +241,28 @@ def reorder_attributes(text: str) -> str:
 
 # --- timestamps ------------------------------------------------------------------
 
+# Stamps are elements of their own ("<span>3 hours ago</span>"); matching only
+# whole text nodes and labels followed by markup leaves "arrested 2 days ago"
+# or "last updated at 10:30" in an article's own text alone.
 _RELATIVE_STAMP = re.compile(
-    r"\b(\d+)(\s+)(second|minute|min|hour|hr|day|week)s?(\s+ago)\b", re.IGNORECASE
+    r"(\s*(?:Published |Updated )?)(\d+)(\s+)(second|minute|min|hour|hr|day|week)s?(\s+ago\s*)",
+    re.IGNORECASE,
 )
-# "Last updated at </span><span>00:56", "Last Updated: </span>Saturday, 21
-# October 2006, 14:41 GMT": the clock time after a label, maybe in other elements.
-_LAST_UPDATED = re.compile(r"(last updated\b(?:<[^<>]*>|[^<]){0,80}?)(\d\d):(\d\d)", re.IGNORECASE)
+# "Last updated at </span><span class="time">00:56", "Page last updated at
+# <span class="date">13:48 GMT", "Last Updated: </span>Saturday, 21 October 2006, 14:41 GMT".
+_LAST_UPDATED = re.compile(
+    r"(last updated(?: at|:)\s*(?:<[^<>]*>\s*)+[^<]{0,40}?)(\d\d):(\d\d)", re.IGNORECASE
+)
 _TIME_ELEMENT = re.compile(r"(<time\b[^>]*>)(.*?)(</time\s*>)", re.DOTALL | re.IGNORECASE)
 _ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\dT)(\d\d)(:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
 
 
-def _later_relative_stamp(match) -> str:
-    number = int(match.group(1)) + 7
-    return f"{number}{match.group(2)}{match.group(3)}s{match.group(4)}"
+def _later_relative_stamp(node: str) -> str:
+    stamp = _RELATIVE_STAMP.fullmatch(node)
+    if not stamp:
+        return node
+    prefix, number, space, unit, ago = stamp.groups()
+    return f"{prefix}{int(number) + 7}{space}{unit}s{ago}"
 
 
 def _later_clock(match) -> str:
@@ -279,10 +290,10 @@ def _restamped_data_attributes(tag: str) -> str:
 
 @on_text
 def change_timestamps(text: str) -> str:
-    """"Published 2 hours ago" becomes "9 hours ago", "Last updated at 13:48"
-    becomes 16:48, <time> elements get another datetime and "Updated 5 minutes
-    ago", the 2015 pages' date attributes (data-seconds) move on an hour."""
-    text = _map_text_nodes(text, lambda node: _RELATIVE_STAMP.sub(_later_relative_stamp, node))
+    """Relative stamps move on ("2 hours ago" becomes "9 hours ago"), so do
+    "Last updated at 13:48" stamps (16:48) and the 2015 pages' date attributes
+    (data-seconds); <time> elements get another datetime and "Updated 5 minutes ago"."""
+    text = _map_text_nodes(text, _later_relative_stamp)
     text = _TIME_ELEMENT.sub(_restamped_time_element, text)
     text = _map_tags(text, _restamped_data_attributes)
     return _LAST_UPDATED.sub(_later_clock, text)
@@ -356,12 +367,15 @@ def add_related_story_boxes(text: str) -> str:
 
 _SHARE_LINK = re.compile(
     r'(<a\b[^>]*\bhref=")((?:https?:)?//[^"]*(?:sharer|/share\?|dialog/share|intent/tweet|'
-    r'home\?status|/submit\?|/post\?|shareArticle|pagetools/email)[^"]*|mailto:[^"]*|whatsapp:[^"]*)(")',
+    r'home\?status|/submit\?|/post\?|shareArticle|pagetools/email)[^"]*'
+    r'|mailto:[^"]*|whatsapp:[^"]*)(")',
     re.IGNORECASE,
 )
 _AD_MARKUP = re.compile(r"bbccom|ad-slot|advert|dotcom-ad|\bmpu\b", re.IGNORECASE)
 _ID_ATTRIBUTE = re.compile(r'(\bid=")([^"]*)(")')
-_AD_CACHE_BUSTER = re.compile(r"((?:[?&;]|&amp;)(?:ord|cachebust|blq_cachebust_\w*|rnd|correlator)=)(\w+)")
+_AD_CACHE_BUSTER = re.compile(
+    r"((?:[?&;]|&amp;)(?:ord|cachebust|blq_cachebust_\w*|rnd|correlator)=)(\w+)"
+)
 
 # Top of the page, every era: the leaderboard shown to readers outside the UK.
 _LEADERBOARD = (
@@ -393,7 +407,8 @@ _AD_SLOTS = {
 def _rotated_share_link(match) -> str:
     url = match.group(2)
     separator = "&amp;" if "?" in url else "?"
-    return f"{match.group(1)}{url}{separator}ns_mchannel=social&amp;ns_linkname=rotated{match.group(3)}"
+    rotated = "ns_mchannel=social&amp;ns_linkname=rotated"
+    return f"{match.group(1)}{url}{separator}{rotated}{match.group(3)}"
 
 
 def _rotated_ad_tag(tag: str) -> str:
@@ -410,9 +425,8 @@ def rotate_ads_and_share_links(text: str) -> str:
     appears at the top of the page and one more ad slot between two paragraphs
     where the era had in-story ads, and share links carry other query strings."""
     text = _map_tags(text, _rotated_ad_tag)
-    text = _map_markup(
-        text, lambda piece: _AD_CACHE_BUSTER.sub(lambda m: m.group(1) + _stable_number(m.group(2), 9), piece)
-    )
+    new_buster = lambda m: m.group(1) + _stable_number(m.group(2), 9)  # noqa: E731
+    text = _map_markup(text, lambda piece: _AD_CACHE_BUSTER.sub(new_buster, piece))
     text = _map_tags(text, lambda tag: _SHARE_LINK.sub(_rotated_share_link, tag))
     ad_slot = _AD_SLOTS.get(_layout(text))
     if ad_slot:
@@ -423,7 +437,7 @@ def rotate_ads_and_share_links(text: str) -> str:
 # --- whitespace and entities -----------------------------------------------------------
 
 
-def _reindented(tokens) -> list[tuple[bool, str]]:
+def _reindented(tokens) -> list[tuple[str, str]]:
     """Other whitespace between tags, and new line breaks beside block tags."""
     out = []
     for index, (kind, piece) in enumerate(tokens):
@@ -450,9 +464,31 @@ def reindent_markup(text: str) -> str:
 @on_text
 def double_spaces_in_text(text: str) -> str:
     """Every space inside a text node becomes two, every line break gets an indent."""
-    return _map_text_nodes(
-        text, lambda node: node if node.isspace() else node.replace(" ", "  ").replace("\n", "\n   ")
-    )
+    def doubled(node: str) -> str:
+        return node if node.isspace() else node.replace(" ", "  ").replace("\n", "\n   ")
+
+    return _map_text_nodes(text, doubled)
+
+
+# Elements whose text is plain characters: a comment inside them is text.
+_RAW_TEXT_ELEMENTS = frozenset({"title", "textarea", "option"})
+
+
+def _comment_in_middle(node: str) -> str:
+    middle = node.find(" ", len(node) // 2)
+    return node[:middle] + "<!-- -->" + node[middle:] if middle > 0 and node.strip() else node
+
+
+@on_text
+def split_text_with_comments(text: str) -> str:
+    """An empty comment in the middle of every text node, as React puts between
+    adjacent text pieces (and server-side includes leave behind); a new
+    renderer version adds or drops them."""
+    tokens = _tokens(text)
+    for index, (kind, piece) in enumerate(tokens):
+        if kind == TEXT and index and _tag_name(tokens[index - 1][1]) not in _RAW_TEXT_ELEMENTS:
+            tokens[index] = (kind, _comment_in_middle(piece))
+    return _join(tokens)
 
 
 # Each group spells one character; a perturbed page uses the next spelling.
@@ -633,7 +669,7 @@ def change_embedded_data(text: str) -> str:
     for index, (kind, piece) in enumerate(tokens):
         if kind == RAW and _tag_name(tokens[index - 1][1]) == "script":
             tokens[index] = (kind, _changed_script(tokens[index - 1][1], piece))
-    new_nonce = lambda m: m.group(1) + "n" + _stable_number(m.group(2), 30) + m.group(3)  # noqa: E731
+    new_nonce = lambda m: f"{m.group(1)}n{_stable_number(m.group(2), 30)}{m.group(3)}"  # noqa: E731
     return _map_tags(_join(tokens), lambda tag: _NONCE.sub(new_nonce, tag))
 
 
@@ -647,7 +683,9 @@ _COMMENTS_LINK = {
         '<div data-component="comments-button" class="ssrcss-1fge6ce-CommentsWrapper e1a2d1e0">'
         '<a href="#comments"><span>Comments</span> <span>1,234</span></a></div>'
     ),
-    "video": '<a href="#comments" class="ssrcss-1fge6ce-CommentsLink"><span>1,234 comments</span></a>',
+    "video": (
+        '<a href="#comments" class="ssrcss-1fge6ce-CommentsLink"><span>1,234 comments</span></a>'
+    ),
     "responsive": '<a class="comments-link" href="#comments">Comments (1234)</a>',
     "story-body": '<span class="comment-count"><a href="#comments">Comments (1234)</a></span>',
     "stm": '<div class="hys-count"><a href="#comments">Have your say (1234 comments)</a></div>',
@@ -667,7 +705,8 @@ def change_comment_counts(text: str) -> str:
     """Comment counts go up (the count box of 2012 pages, commentCount in JSON),
     and a comments link with its count appears under the headline."""
     text = _COMMENT_COUNT_BOX.sub(r"\g<1>1,234\g<3>", text)
-    text = _COMMENT_COUNT_JSON.sub(lambda m: m.group(1) + str(int(m.group(2)) + 17), text)
+    more = lambda m: m.group(1) + str(int(m.group(2)) + 17)  # noqa: E731
+    text = _map_markup(text, lambda piece: _COMMENT_COUNT_JSON.sub(more, piece))
     layout = _layout(text)
     return _insert(text, _after_headline(text, layout), _COMMENTS_LINK[layout])
 
@@ -707,6 +746,7 @@ PERTURBATIONS = {
         rotate_ads_and_share_links,
         reindent_markup,
         double_spaces_in_text,
+        split_text_with_comments,
         respell_entities,
         respell_void_tags,
         add_tracking_parameters,
