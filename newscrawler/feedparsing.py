@@ -116,20 +116,20 @@ def _first_error(errors) -> str:
     return f"line {errors[0].line}: {errors[0].message}" if errors else ""
 
 
-def link_refusal(url: str, feed_url: str) -> str | None:
+def link_refusal(url: str, feed_url: str, private_allowed: bool = False) -> str | None:
     """Why the link `url` found in the feed at `feed_url` must not be fetched, or
     None if it may be: "not_http", "invalid", or "private_address" for a loopback,
     private-network or link-local host other than the feed's own host.
 
-    A local (file:) feed is trusted to link to any host; `url` should be absolute
-    and canonical, as it will be requested."""
+    A local (file:) feed is trusted to link to any host, as is every feed with
+    private_allowed; `url` should be absolute and canonical, as it will be requested."""
     try:
         if not is_web_url(url):
             return "not_http"
         link, feed = urlsplit(url), urlsplit(feed_url)
         if not link.hostname:
             return "invalid"
-        if feed.scheme == "file" or _host_and_port(link) == _host_and_port(feed):
+        if private_allowed or feed.scheme == "file" or _host_and_port(link) == _host_and_port(feed):
             return None
     except ValueError:  # e.g. a port out of range
         return "invalid"

@@ -15,6 +15,9 @@ Custom settings (all read in one `from_crawler` each):
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
 - NEWSCRAWLER_FEED_MAX_ENTRIES: entries used per feed; the rest are counted as
   skipped (default 1000, kept in the bbc spider).
+- NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: follow feed links to loopback and
+  private-network hosts other than the feed's own host and port (default off:
+  a remote feed must not reach internal services; file: feeds always may).
 """
 import os
 from pathlib import Path

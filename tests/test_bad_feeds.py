@@ -208,6 +208,14 @@ def test_local_feed_file_may_link_to_any_web_host(tmp_path):
     assert stats(spider)["newscrawler/feed/links_skipped/not_http"] == 1
 
 
+def test_private_links_can_be_allowed_by_a_setting():
+    spider = make_spider(NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS=True)
+    links = [article_link(1, "http://127.0.0.1:8001"), article_link(2, "http://10.0.0.1"), "file:///etc/passwd"]
+    requests = requests_from_feed(spider, rss_feed(links), url=PUBLIC_FEED_URL)
+    assert [r.url for r in requests] == links[:2]
+    assert stats(spider)["newscrawler/feed/links_skipped/not_http"] == 1
+
+
 @pytest.mark.parametrize("host", PRIVATE_HOSTS[1:] + ["127.0.0.1"])
 def test_private_hosts_are_recognised_by_their_literal(host):
     assert is_private_host(host.strip("[]").replace("[", ""))

@@ -44,6 +44,7 @@ class BBCSpider(Spider):
         spider.rechecks = Rechecks.from_settings(crawler.settings)
         spider.feed_max_entries = crawler.settings.getint("NEWSCRAWLER_FEED_MAX_ENTRIES",
                                                           cls.DEFAULT_FEED_MAX_ENTRIES)
+        spider.private_links_allowed = crawler.settings.getbool("NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS")
         return spider
 
     async def start(self):
@@ -92,7 +93,7 @@ class BBCSpider(Spider):
             url = canonical_url(response.urljoin(link))
         except ValueError:  # e.g. a broken IPv6 host
             return self.skip_link("invalid", link, response)
-        refusal = link_refusal(url, self.feed_url_as_requested(response))
+        refusal = link_refusal(url, self.feed_url_as_requested(response), self.private_links_allowed)
         if refusal:
             return self.skip_link(refusal, url, response)
         kind = page_kind(url)
