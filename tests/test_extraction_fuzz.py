@@ -151,7 +151,8 @@ ERA_SKELETONS = {
     '<div data-component="text-block">{paragraphs}</div></article>',
     "video": '<h1 id="main-heading">{headline}</h1>'
     '<div class="ssrcss-1up5zkp-StyledSummary elwf6ac4">{paragraphs}</div>',
-    "2015": '<h1 class="story-body__h1">{headline}</h1><div class="story-body__inner">{paragraphs}</div>',
+    "2015": '<h1 class="story-body__h1">{headline}</h1>'
+    '<div class="story-body__inner">{paragraphs}</div>',
     "2010": '<h1 class="story-header">{headline}</h1><div class="story-body">{paragraphs}</div>',
     "stm": '<meta name="Headline" content="{headline}"><!-- S BO -->{paragraphs}<!-- E BO -->',
 }
