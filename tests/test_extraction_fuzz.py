@@ -21,7 +21,7 @@ from pipelines.normalise import content_hash, normalise_blocks, normalise_text
 from tests.perturbations import PAGE_FILES, candidate_words, edit_one_word, fixture_page
 
 ANY_URL = "http://127.0.0.1:8080/page"
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def extract_or_error(page: bytes) -> ExtractedArticle | ExtractionError:
@@ -171,7 +171,7 @@ def era_page(era: str, headline: str, paragraphs: list[str]) -> str:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     era=st.sampled_from(list(ERA_SKELETONS)),
     headline=SHORT_TEXT,
@@ -220,7 +220,7 @@ def editable_word(name: str) -> tuple[str, list[str], str]:
     raise AssertionError(f"no editable word in {name}")
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(name=st.sampled_from(ERA_PAGES), text=PARAGRAPH_TEXT)
 def test_text_put_into_a_paragraph_comes_back_out(name, text):
     headline, body, word = editable_word(name)
