@@ -29,8 +29,20 @@ def decode_entities(text: str) -> str:
 
 
 def normalise_text(text: str | None) -> str:
+    """Normalised text; normalising it again changes nothing. Deleting an
+    invisible character can complete an entity ("&l\u00adt" -> "&lt"), so the
+    steps repeat until nothing changes (each round but the last shortens the
+    text or composes it, so this ends)."""
     if not text:
         return ""
+    while True:
+        normalised = _normalise_once(text)
+        if normalised == text:
+            return normalised
+        text = normalised
+
+
+def _normalise_once(text: str) -> str:
     text = decode_entities(text).translate(SPACE_LIKE).translate(INVISIBLE)
     return WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFC", text)).strip()
 

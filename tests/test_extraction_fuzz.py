@@ -187,6 +187,18 @@ def test_any_text_in_any_era(era, headline, paragraphs):
         assert normalise_blocks(result.body) == normalise_blocks(paragraphs)
 
 
+@pytest.mark.parametrize(
+    "text, normalised",
+    [
+        ("&l\u00adt", "<"),  # deleting the soft hyphen completes an entity
+        ("&l&shy;t;", "<"),  # so does decoding one that is a soft hyphen
+        ("&amp;l\u200bt;", "<"),
+    ],
+)
+def test_normalising_reaches_a_fixed_point(text, normalised):
+    assert normalise_text(text) == normalised == normalise_text(normalised)
+
+
 # --- text in a real paragraph comes back out ----------------------------------
 
 # One page per layout era.
