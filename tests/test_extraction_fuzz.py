@@ -5,8 +5,9 @@ three pages and halves of every page. These add what the change tracker relies
 on, over every fixture page: damaged captures (flipped bytes, truncation,
 deleted or duplicated runs of tags) raise nothing but ExtractionError and never
 give an article without text; the same bytes always give the same article;
-normalising extracted blocks is idempotent; and arbitrary text put into a
-real paragraph comes back out as that text.
+normalising extracted blocks is idempotent. And on generated text: any text
+in any era's markup gives an article exactly when a reader would see a headline
+and a paragraph, and text put into a real paragraph comes back out as itself.
 """
 import html
 import re
