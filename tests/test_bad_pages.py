@@ -42,12 +42,6 @@ def test_windows_1252_page_labelled_as_such_or_not_at_all(meta, content_type):
     assert item.body[0] == FIRST_PARAGRAPH
 
 
-MISLABELLED = pytest.mark.xfail(strict=True, reason=(
-    "extraction decodes by the label (header, then <meta>); needs the _decode fix in "
-    "newscrawler/extraction/__init__.py: valid UTF-8 is UTF-8, anything else Windows-1252"))
-
-
-@MISLABELLED
 @pytest.mark.parametrize("meta, content_type", [
     ("iso-8859-1", "text/html; charset=utf-8"),  # header wrong, <meta> right
     ("utf-8", "text/html"),  # <meta> wrong
@@ -59,7 +53,6 @@ def test_windows_1252_bytes_labelled_utf8(meta, content_type):
     assert item.body[0] == FIRST_PARAGRAPH
 
 
-@MISLABELLED
 @pytest.mark.parametrize("meta, content_type", [
     ("iso-8859-1", "text/html"),
     ("utf-8", "text/html; charset=iso-8859-1"),

@@ -399,3 +399,10 @@ SLICED_PAGES = ["pages/8040164.stm.html", "pages/cden3j9d1r7o.html", "pages/1112
 )
 def test_arbitrary_slices_of_real_pages_never_raise_anything_else(page, start, length):
     extract_or_error(page[start : start + length])
+
+
+def test_page_cut_short_is_not_an_article():
+    page = (FIXTURES / "pages" / "54528983.html").read_bytes()
+    kept = page[: int(len(page) * 0.8)]
+    with pytest.raises(EmptyBody, match="cut short"):
+        extract("https://www.bbc.co.uk/news/health-54528983", kept)

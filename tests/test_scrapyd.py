@@ -261,6 +261,8 @@ def test_scheduler_skips_ticks_while_its_job_runs(scrapyd_server, deployed, site
     with HeldFeed(rss_feed([article_url])) as feed:
         argv = ["--url", scrapyd_server.url, "--setting", f"MONGO_URI={mongo_uri}",
                 "--setting", f"MONGO_DATABASE={database_name}", "--setting", "DOWNLOAD_DELAY=0",
+                # the held feed and the article are served on two loopback ports
+                "--setting", "NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS=True",
                 "--arg", f"feeds={feed.url}"]
         jobs_before = set(all_jobs(scrapyd_server))
 

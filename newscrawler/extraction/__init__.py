@@ -4,6 +4,8 @@ Nothing here fetches, reads settings or the clock, or knows about Scrapy's
 engine. `extract(url, html)` picks the site by URL and the layout era by
 markers in the page.
 """
+import codecs
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -53,7 +55,10 @@ def extract(url: str, body: bytes | str, content_type: str | None = None) -> Ext
     body is the raw response body (decoded the way Scrapy does, using the
     Content-Type header value, then BOM / meta charset / detection) or text.
     Raises only ExtractionError subclasses."""
-    selector = _parse(_decode(body, content_type))
+    text = _decode(body, content_type)
+    if _is_cut_short(text):
+        raise EmptyBody(f"{url}: page cut short (no closing </html>)")
+    selector = _parse(text)
     site = _site_for(url)
     reason = site.non_article_marker(selector)
     if reason:
@@ -80,13 +85,42 @@ def _article(url: str, selector: Selector, layout) -> ExtractedArticle:
     )
 
 
+# Labels that pages get wrong both ways: Windows-1252 bytes labelled UTF-8, and
+# UTF-8 bytes labelled ISO-8859-1. Bytes that are valid UTF-8 almost never are
+# meant as anything else, so for these labels the bytes decide.
+_WESTERN_LABELS = {"utf-8", "ascii", "iso8859-1", "cp1252"}
+
+
 def _decode(body: bytes | str, content_type: str | None) -> str:
     if isinstance(body, str):
         return body
-    _, text = html_to_unicode(
+    encoding, text = html_to_unicode(
         content_type, body, auto_detect_fun=_guess_encoding, default_encoding="utf-8"
     )
+    if _normal_codec_name(encoding) in _WESTERN_LABELS and not body.startswith(codecs.BOM_UTF8):
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body.decode("cp1252", errors="replace")
     return text
+
+
+def _normal_codec_name(encoding: str) -> str | None:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None
+
+
+def _is_cut_short(text: str) -> bool:
+    """A page that opens <html> but never closes it was cut off in transfer or
+    at the source; what it has of the article cannot be trusted to be all of it."""
+    opened = _HTML_OPEN.search(text[:4096]) is not None
+    return opened and _HTML_CLOSE.search(text[-4096:]) is None
+
+
+_HTML_OPEN = re.compile(r"<html[\s>]", re.IGNORECASE)
+_HTML_CLOSE = re.compile(r"</html\s*>", re.IGNORECASE)
 
 
 def _guess_encoding(body: bytes) -> str | None:
