@@ -58,6 +58,9 @@ class ChangeItem:
     headline_changed: bool
     old_headline: str
     new_headline: str
+    byline_changed: bool = False
+    old_byline: Optional[str] = None
+    new_byline: Optional[str] = None
     paragraphs: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     classification: dict = field(default_factory=dict)

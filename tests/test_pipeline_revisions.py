@@ -14,9 +14,9 @@ URL = "https://www.bbc.co.uk/news/uk-12345678"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 
-def article(body, headline="Headline", fetched_at=T0):
+def article(body, headline="Headline", fetched_at=T0, byline=None):
     item = ArticleItem(article_id=URL, url=URL, source="bbc", headline=headline, body=list(body),
-                       fetched_at=fetched_at)
+                       fetched_at=fetched_at, byline=byline)
     return NormalisePipeline().process_item(item)
 
 
@@ -225,3 +225,16 @@ def test_moderate_cut_is_stored_at_once(pipeline, store):
     store_versions(pipeline, ["One paragraph.", "Two paragraph.", "Three paragraph."])
     [change] = store_versions(pipeline, ["One paragraph.", "Two paragraph."], start=T0 + timedelta(hours=1))
     assert change.counts["removed"] == 1 and len(store.revisions(URL)) == 2
+
+
+def test_byline_change_is_recorded_with_the_text_change(pipeline, store):
+    """The content hash covers headline and body: a byline change alone is not a new version."""
+    with pytest.raises(FirstRevision):
+        pipeline.process_item(article(["Text."], byline="By Ann Smith"))
+    with pytest.raises(Unchanged):
+        pipeline.process_item(article(["Text."], byline="By Bob Jones", fetched_at=T0 + timedelta(minutes=30)))
+    change = pipeline.process_item(article(["Text, updated."], byline="By Ann Smith and Bob Jones",
+                                           fetched_at=T0 + timedelta(hours=1)))
+    assert change.byline_changed and not change.headline_changed
+    assert (change.old_byline, change.new_byline) == ("By Ann Smith", "By Ann Smith and Bob Jones")
+    assert store.changes(URL)[0]["byline_changed"] is True
