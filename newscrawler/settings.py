@@ -39,6 +39,9 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+# An article page yields one or two items; Scrapy's default of 100 makes 100
+# asyncio tasks per response for nothing (see bench/README.md).
+CONCURRENT_ITEMS = 4
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {

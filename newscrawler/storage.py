@@ -13,10 +13,12 @@ version twice: an insert that loses the race raises `VersionTaken`, and the
 caller re-reads the latest revision and decides again.
 """
 import logging
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
-from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
@@ -83,21 +85,31 @@ def data_dir(settings) -> Path:
 
 
 class RevisionStore:
+    CHECK_BATCH_SIZE = 100
+    CHECK_BATCH_SECONDS = 5.0
+
     def __init__(self, uri: str, database: str = DEFAULT_DATABASE, timeout_ms: int = 5000):
         self.uri = uri
         self.database_name = database
         self.timeout_ms = timeout_ms
         self.client = None
         self.db = None
+        self._checks: list[tuple[str, UpdateOne]] = []  # (article id, its update)
+        self._checked_articles: set[str] = set()
+        self._checks_since = 0.0
+        self._checks_lock = threading.Lock()
 
     def open(self) -> None:
         """Connect, check the server answers, and make the indexes."""
         # journal=True: a write is acknowledged once it is in the server's
         # journal, so a server that crashes right after loses nothing (checked:
         # without it, secantusdb loses acknowledged updates on kill -9).
+        # retryWrites=False: the pipeline retries and journals by itself, and
+        # secantusdb slows down every write as its retryable-write records pile
+        # up (see bench/README.md).
         self.client = MongoClient(
             self.uri, serverSelectionTimeoutMS=self.timeout_ms, tz_aware=True,
-            connectTimeoutMS=self.timeout_ms, journal=True,
+            connectTimeoutMS=self.timeout_ms, journal=True, retryWrites=False,
         )
         try:
             self.client.admin.command("ping")
@@ -109,6 +121,10 @@ class RevisionStore:
 
     def close(self) -> None:
         if self.client is not None:
+            try:
+                self.flush_checks()
+            except PyMongoError as error:
+                logger.warning("%d recorded check(s) not saved: %s", len(self._checks), error)
             self.client.close()
         self.client = None
 
@@ -139,6 +155,7 @@ class RevisionStore:
         return list(self.db.changes.find(query).sort("detected_at", DESCENDING).limit(limit))
 
     def article(self, article_id: str) -> dict | None:
+        self._flush_checks_of(article_id)
         return self.db.articles.find_one({"_id": article_id})
 
     # Writing revisions. A new version is written in three steps: mark it
@@ -148,6 +165,7 @@ class RevisionStore:
     # revisions collection and repair the summary (see pipelines.revisions).
 
     def begin_revision(self, revision: dict) -> None:
+        self._flush_checks_of(revision["article_id"])
         self.db.articles.update_one(
             {"_id": revision["article_id"]},
             {
@@ -180,7 +198,9 @@ class RevisionStore:
         of an older version must not overwrite it.
         """
         article_id, version = revision["article_id"], revision["version"]
-        newest = {"_id": article_id, "$or": [{"version": {"$lte": version}}, {"version": {"$exists": False}}]}
+        # {"$not": {"$gt": v}} also matches a missing version; an $or here
+        # would keep secantusdb from using the _id index.
+        newest = {"_id": article_id, "version": {"$not": {"$gt": version}}}
         summarised = self.db.articles.update_one(
             newest,
             {"$set": {**summary_of(revision), **tracking}, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}},
@@ -193,7 +213,7 @@ class RevisionStore:
         """Bring a summary left behind by an interrupted write up to the revision."""
         article_id, version = revision["article_id"], revision["version"]
         self.db.articles.update_one(
-            {"_id": article_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
+            {"_id": article_id, "version": {"$not": {"$gte": version}}},
             {"$set": summary_of(revision)},
         )
         self.clear_pending(article_id, version)
@@ -205,10 +225,44 @@ class RevisionStore:
     # Recording checks that stored no new version
 
     def record_check(self, article_id: str, fields: dict) -> None:
-        """Record a check (unchanged, not modified, failed, held...) and its new tracking state."""
-        self.db.articles.update_one(
-            {"_id": article_id}, {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}}
-        )
+        """Record a check (unchanged, not modified, failed, held...) and its new tracking state.
+
+        Checks are sent in batches, one bulk write per CHECK_BATCH_SIZE checks
+        or CHECK_BATCH_SECONDS, so that an unchanged article costs one round
+        trip (its read). Reading or writing an article first sends its own
+        pending check; a crash loses at most the pending checks, which only
+        hold check counts and times.
+        """
+        update = UpdateOne({"_id": article_id},
+                           {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}})
+        with self._checks_lock:
+            if not self._checks:
+                self._checks_since = time.monotonic()
+            self._checks.append((article_id, update))
+            self._checked_articles.add(article_id)
+            due = (len(self._checks) >= self.CHECK_BATCH_SIZE
+                   or time.monotonic() - self._checks_since >= self.CHECK_BATCH_SECONDS)
+        if due:
+            self.flush_checks()
+
+    def flush_checks(self) -> None:
+        """Send the pending checks; on failure they stay pending."""
+        with self._checks_lock:
+            batch, self._checks = self._checks, []
+            self._checked_articles = set()
+        if not batch:
+            return
+        try:
+            self.db.articles.bulk_write([update for _, update in batch], ordered=False)
+        except PyMongoError:
+            with self._checks_lock:
+                self._checks[:0] = batch
+                self._checked_articles.update(article_id for article_id, _ in batch)
+            raise
+
+    def _flush_checks_of(self, article_id: str) -> None:
+        if article_id in self._checked_articles:
+            self.flush_checks()
 
     def claim_due(self, source: str, now, lease: timedelta, limit: int, everything: bool = False) -> list[dict]:
         """Claim up to `limit` active articles of a source that are due, oldest due first.
@@ -218,8 +272,8 @@ class RevisionStore:
         a lease that has expired can be claimed again. With `everything`,
         active articles are claimed whatever their next check time.
         """
-        query = {"source": source, "status": "active",
-                 "$or": [{"lease_until": {"$exists": False}}, {"lease_until": {"$lte": now}}]}
+        # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
+        query = {"source": source, "status": "active", "lease_until": {"$not": {"$gt": now}}}
         if not everything:
             query["next_check"] = {"$lte": now}
         claimed = []

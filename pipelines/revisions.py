@@ -16,7 +16,9 @@ Two crawls at once may race for the same version: the unique index on
 revision again and decides again, so versions stay consecutive and each new
 version gets exactly one change record.
 """
+import asyncio
 import logging
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -95,6 +97,7 @@ class RevisionPipeline:
         self.away_cooldown = away_cooldown
         self.away_until = 0.0
         self.suspect_shrink = suspect_shrink
+        self.stats_lock = threading.Lock()
         self.store: RevisionStore | None = None
 
     @classmethod
@@ -128,6 +131,10 @@ class RevisionPipeline:
         if self.store is not None:
             self.store.close()
 
+    def _count(self, key: str) -> None:
+        with self.stats_lock:  # items are stored in several threads at once
+            self.stats.inc_value(key)
+
     # The database going away
 
     def _replay_journal(self) -> None:
@@ -140,7 +147,7 @@ class RevisionPipeline:
                     self._process(item)
                 except DropItem:
                     pass
-                self.stats.inc_value("newscrawler/journal/replayed")
+                self._count("newscrawler/journal/replayed")
             Journal.done(path)
 
     def _store_with_retries(self, item):
@@ -150,7 +157,7 @@ class RevisionPipeline:
             except DatabaseAway:
                 if attempt == self.retries:
                     raise
-                self.stats.inc_value("newscrawler/storage/retries")
+                self._count("newscrawler/storage/retries")
                 delay = self.retry_delay * 2 ** attempt
                 logger.warning("Database unreachable, trying again in %.1f s: %s", delay, ItemAdapter(item)["url"])
                 time.sleep(delay)  # holding the crawl back while the database is away is intended
@@ -158,13 +165,18 @@ class RevisionPipeline:
     def _journal(self, item, error: Exception):
         self.away_until = time.monotonic() + self.away_cooldown
         self.journal.append(item)
-        self.stats.inc_value("newscrawler/storage/journaled")
+        self._count("newscrawler/storage/journaled")
         url = ItemAdapter(item)["url"]
         logger.error("Database unreachable (%s): %s kept in the journal %s for the next run",
                      type(error).__name__, url, self.journal.path)
         raise Journaled(f"journaled: {url}")
 
-    def process_item(self, item):
+    async def process_item(self, item):
+        """Stores the item in a worker thread: database round trips must not
+        hold up downloading and extraction on the reactor thread."""
+        return await asyncio.to_thread(self.store_item, item)
+
+    def store_item(self, item):
         if time.monotonic() < self.away_until:
             self._journal(item, DatabaseAway("still away"))
         try:
@@ -180,7 +192,7 @@ class RevisionPipeline:
             try:
                 return self._process_article(adapter)
             except VersionTaken:
-                self.stats.inc_value("newscrawler/revisions/version_races")
+                self._count("newscrawler/revisions/version_races")
                 logger.debug("A version of %s was stored by another crawl; deciding again", adapter["url"])
         raise DropItem(f"gave up after {self.MAX_VERSION_RACES} version races: {adapter['url']}")
 
@@ -190,7 +202,7 @@ class RevisionPipeline:
         article, latest = self._current_state(adapter["article_id"])
         if latest and latest["content_hash"] == adapter["content_hash"]:
             self._record_quiet_check(adapter, article, "unchanged")
-            self.stats.inc_value("newscrawler/articles/unchanged")
+            self._count("newscrawler/articles/unchanged")
             raise Unchanged(f"unchanged: {adapter['url']}")
         revision = self._revision(adapter, (latest["version"] + 1) if latest else 1)
         if latest:
@@ -201,9 +213,9 @@ class RevisionPipeline:
                 return self._hold(adapter, article, doubt)
         change = self._store_version(revision, latest)
         if change is None:
-            self.stats.inc_value("newscrawler/articles/new")
+            self._count("newscrawler/articles/new")
             raise FirstRevision(f"new article: {adapter['url']}")
-        self.stats.inc_value("newscrawler/articles/changed")
+        self._count("newscrawler/articles/changed")
         return change
 
     def _current_state(self, article_id: str) -> tuple[dict | None, dict | None]:
@@ -225,7 +237,7 @@ class RevisionPipeline:
 
     def _repair(self, latest: dict) -> None:
         if latest["version"] > 1 and not self.store.has_change(latest["article_id"], latest["version"]):
-            self.stats.inc_value("newscrawler/repairs/change_records")
+            self._count("newscrawler/repairs/change_records")
             logger.warning("Repairing the change record of %s version %d left by an interrupted write",
                            latest["url"], latest["version"])
             self._store_change(self.store.revision(latest["article_id"], latest["version"]))
@@ -256,8 +268,8 @@ class RevisionPipeline:
 
     def _hold(self, adapter: ItemAdapter, article: dict, doubt: str):
         self._record_quiet_check(adapter, article, "held", held_hash=adapter["content_hash"])
-        self.stats.inc_value("newscrawler/articles/held")
-        self.stats.inc_value(f"newscrawler/articles/held/{doubt}")
+        self._count("newscrawler/articles/held")
+        self._count(f"newscrawler/articles/held/{doubt}")
         logger.info("Holding new text of %s until a second check agrees (%s)", adapter["url"], doubt)
         raise Held(f"held ({doubt}): {adapter['url']}")
 
@@ -287,7 +299,7 @@ class RevisionPipeline:
     def _process_check(self, adapter: ItemAdapter):
         article, latest = self._current_state(adapter["article_id"])
         outcome = adapter["outcome"]
-        self.stats.inc_value(f"newscrawler/checks/{outcome}")
+        self._count(f"newscrawler/checks/{outcome}")
         if article is None:
             logger.info("Nothing stored for %s yet: %s not recorded", adapter["url"], outcome)
             raise CheckRecorded(f"{outcome}, untracked: {adapter['url']}")
@@ -309,7 +321,7 @@ class RevisionPipeline:
             "content_hash": REMOVED_HASH, "fetched_at": adapter["fetched_at"], "text_length": 0,
             "http_status": adapter.get("http_status"),
         }
-        self.stats.inc_value("newscrawler/articles/removed")
+        self._count("newscrawler/articles/removed")
         return self._store_version(removal, latest)
 
     def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None) -> None:

@@ -55,7 +55,7 @@ def crawl_versions(store, url: str, versions: list[tuple], source: str = "bbc") 
     try:
         for fetched_at, headline, body in versions:
             try:
-                pipeline.process_item(article_item(url, fetched_at, headline, body, source))
+                pipeline.store_item(article_item(url, fetched_at, headline, body, source))
             except FirstRevision:
                 pass
     finally:

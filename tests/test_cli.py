@@ -52,6 +52,7 @@ def test_history_summarises_the_article_and_lists_its_versions(run):
 def test_history_says_when_the_article_is_no_longer_checked(run, stored):
     stored.record_check(article_id(MINISTER_URL), {
         "status": "stopped", "status_reason": "it will not be checked again for changes", "next_check": None})
+    stored.flush_checks()
     _, out, _ = run("history", MINISTER_URL)
     assert "  Status       stopped: it will not be checked again for changes" in out.splitlines()
 

@@ -83,11 +83,11 @@ def test_unreadable_journal_line_is_skipped(tmp_path, caplog):
 def test_items_are_journaled_while_away_and_replayed_exactly_once(server, tmp_path, caplog):
     pipeline, stats = open_pipeline(server, tmp_path)
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(1))
+        pipeline.store_item(article(1))
     server.kill()
     for n in (2, 3):
         with pytest.raises(Journaled):
-            pipeline.process_item(article(n))
+            pipeline.store_item(article(n))
     assert stats.get_value("newscrawler/storage/retries") == 2  # the second item came during the cooldown
     assert stats.get_value("newscrawler/storage/journaled") == 2
     assert "Database unreachable (ServerSelectionTimeoutError)" in caplog.text
@@ -111,7 +111,7 @@ def test_database_back_within_the_retries_stores_directly(server, tmp_path):
     restart = threading.Timer(1.0, server.start)
     restart.start()
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(1))
+        pipeline.store_item(article(1))
     restart.join()
     pipeline.close_spider()
     assert stats.get_value("newscrawler/storage/retries") >= 1

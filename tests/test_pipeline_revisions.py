@@ -28,15 +28,26 @@ def crawler(mongo_uri, database_name, store, tmp_path):
 
 @pytest.fixture
 def pipeline(crawler):
+    """The revision pipeline, sending its batched check records after every item
+    so that tests see them at once."""
     revisions = RevisionPipeline.from_crawler(crawler)
     revisions.open_spider()
+    store_item = revisions.store_item
+
+    def store_item_and_flush(item):
+        try:
+            return store_item(item)
+        finally:
+            revisions.store.flush_checks()
+
+    revisions.store_item = store_item_and_flush
     yield revisions
     revisions.close_spider()
 
 
 def test_new_article_is_stored_as_version_one(pipeline, store, crawler):
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(["First paragraph.", "Second paragraph."]))
+        pipeline.store_item(article(["First paragraph.", "Second paragraph."]))
     [stored] = store.revisions(URL)
     assert stored["version"] == 1 and stored["body"] == ["First paragraph.", "Second paragraph."]
     assert stored["content_hash"] and stored["fetched_at"] == T0
@@ -46,9 +57,9 @@ def test_new_article_is_stored_as_version_one(pipeline, store, crawler):
 
 def test_unchanged_article_records_the_check_only(pipeline, store, crawler):
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(["Text."]))
+        pipeline.store_item(article(["Text."]))
     with pytest.raises(Unchanged):
-        pipeline.process_item(article(["Text. "], fetched_at=T0 + timedelta(hours=1)))
+        pipeline.store_item(article(["Text. "], fetched_at=T0 + timedelta(hours=1)))
     assert len(store.revisions(URL)) == 1
     assert store.changes(URL) == []
     summary = store.article(URL)
@@ -58,9 +69,9 @@ def test_unchanged_article_records_the_check_only(pipeline, store, crawler):
 
 def test_changed_article_stores_next_version_and_a_change_record(pipeline, store, crawler):
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(["Kept.", "The minister said yes.", "Lost paragraph."]))
+        pipeline.store_item(article(["Kept.", "The minister said yes.", "Lost paragraph."]))
     later = T0 + timedelta(hours=2)
-    change = pipeline.process_item(article(["Kept.", "The minister said no."], "New headline", later))
+    change = pipeline.store_item(article(["Kept.", "The minister said no."], "New headline", later))
     assert isinstance(change, ChangeItem)
     assert (change.from_version, change.to_version, change.detected_at) == (1, 2, later)
     assert change.headline_changed and change.new_headline == "New headline"
@@ -84,7 +95,7 @@ def test_unreachable_database_stops_the_spider_at_open(database_name, caplog):
 def test_losing_a_version_race_decides_again(crawler, pipeline, store):
     """Another crawl stores the same change between our read and our write."""
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(["Old text."]))
+        pipeline.store_item(article(["Old text."]))
     rival = RevisionPipeline.from_crawler(crawler)
     rival.open_spider()
     read_article = pipeline.store.article
@@ -94,13 +105,13 @@ def test_losing_a_version_race_decides_again(crawler, pipeline, store):
         summary = read_article(article_id)
         if not calls:
             calls.append(summary)
-            rival_change = rival.process_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
+            rival_change = rival.store_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
             assert rival_change.to_version == 2
         return summary
 
     pipeline.store.article = read_then_rival_writes
     with pytest.raises(Unchanged):
-        pipeline.process_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
+        pipeline.store_item(article(["New text."], fetched_at=T0 + timedelta(hours=1)))
     rival.close_spider()
     assert "pending_version" not in store.article(URL)
     assert [r["version"] for r in store.revisions(URL)] == [1, 2]
@@ -117,7 +128,7 @@ def store_versions(pipeline, *bodies, start=T0):
     results = []
     for hour, body in enumerate(bodies):
         try:
-            results.append(pipeline.process_item(article(body, fetched_at=start + timedelta(hours=hour))))
+            results.append(pipeline.store_item(article(body, fetched_at=start + timedelta(hours=hour))))
         except DropItem as dropped:
             results.append(dropped)
     return results
@@ -158,7 +169,7 @@ def test_flipping_back_and_forth_is_held_until_a_second_check_agrees(pipeline, s
 def test_not_modified_counts_as_unchanged(pipeline, store):
     store_versions(pipeline, ["A."])
     with pytest.raises(CheckRecorded):
-        pipeline.process_item(check("not_modified", T0 + timedelta(hours=1), http_status=304))
+        pipeline.store_item(check("not_modified", T0 + timedelta(hours=1), http_status=304))
     tracking = store.article(URL)
     assert tracking["last_check_result"] == "not_modified" and tracking["interval_seconds"] == 2160
     assert len(store.revisions(URL)) == 1
@@ -167,7 +178,7 @@ def test_not_modified_counts_as_unchanged(pipeline, store):
 def test_failed_fetch_backs_off_and_is_never_a_change(pipeline, store):
     store_versions(pipeline, ["A."])
     with pytest.raises(CheckRecorded):
-        pipeline.process_item(check("failed", T0 + timedelta(hours=1), http_status=503))
+        pipeline.store_item(check("failed", T0 + timedelta(hours=1), http_status=503))
     tracking = store.article(URL)
     assert tracking["last_check_result"] == "failed" and tracking["status"] == "active"
     assert tracking["interval_seconds"] == 2160 and store.changes(URL) == []
@@ -175,20 +186,20 @@ def test_failed_fetch_backs_off_and_is_never_a_change(pipeline, store):
 
 def test_gone_page_is_a_removed_version_and_is_not_checked_again(pipeline, store):
     store_versions(pipeline, ["A.", "B."])
-    change = pipeline.process_item(check("gone", T0 + timedelta(hours=1), http_status=410))
+    change = pipeline.store_item(check("gone", T0 + timedelta(hours=1), http_status=410))
     assert change.kind == "removed" and change.counts["removed"] == 2
     tracking = store.article(URL)
     assert tracking["status"] == "gone" and tracking["next_check"] is None
     assert store.revision(URL, 2)["kind"] == "removed"
     with pytest.raises(CheckRecorded):  # gone again: nothing new
-        pipeline.process_item(check("gone", T0 + timedelta(hours=2), http_status=404))
+        pipeline.store_item(check("gone", T0 + timedelta(hours=2), http_status=404))
     assert len(store.revisions(URL)) == 2
 
 
 def test_moved_page_is_not_checked_again(pipeline, store):
     store_versions(pipeline, ["A."])
     with pytest.raises(CheckRecorded):
-        pipeline.process_item(check("moved", T0 + timedelta(hours=1), http_status=301,
+        pipeline.store_item(check("moved", T0 + timedelta(hours=1), http_status=301,
                                     moved_to="https://www.bbc.co.uk/news/articles/c123"))
     tracking = store.article(URL)
     assert tracking["status"] == "moved" and tracking["moved_to"].endswith("/c123")
@@ -202,7 +213,7 @@ def test_interrupted_write_is_repaired_by_the_next_check(pipeline, store, crawle
     store.begin_revision(revision)
     store.add_revision(revision)  # ... and the crawl died before the change record
     with pytest.raises(Unchanged):
-        pipeline.process_item(article(["B."], fetched_at=T0 + timedelta(hours=2)))
+        pipeline.store_item(article(["B."], fetched_at=T0 + timedelta(hours=2)))
     assert [c["to_version"] for c in store.changes(URL)] == [2]
     summary = store.article(URL)
     assert summary["version"] == 2 and "pending_version" not in summary
@@ -230,10 +241,10 @@ def test_moderate_cut_is_stored_at_once(pipeline, store):
 def test_byline_change_is_recorded_with_the_text_change(pipeline, store):
     """The content hash covers headline and body: a byline change alone is not a new version."""
     with pytest.raises(FirstRevision):
-        pipeline.process_item(article(["Text."], byline="By Ann Smith"))
+        pipeline.store_item(article(["Text."], byline="By Ann Smith"))
     with pytest.raises(Unchanged):
-        pipeline.process_item(article(["Text."], byline="By Bob Jones", fetched_at=T0 + timedelta(minutes=30)))
-    change = pipeline.process_item(article(["Text, updated."], byline="By Ann Smith and Bob Jones",
+        pipeline.store_item(article(["Text."], byline="By Bob Jones", fetched_at=T0 + timedelta(minutes=30)))
+    change = pipeline.store_item(article(["Text, updated."], byline="By Ann Smith and Bob Jones",
                                            fetched_at=T0 + timedelta(hours=1)))
     assert change.byline_changed and not change.headline_changed
     assert (change.old_byline, change.new_byline) == ("By Ann Smith", "By Ann Smith and Bob Jones")

@@ -76,6 +76,7 @@ def test_recorded_check_counts_and_releases_the_lease(store):
     later = NOW + timedelta(minutes=30)
     store.db.articles.update_one({"_id": revision(1)["article_id"]}, {"$set": {"lease_until": later}})
     store.record_check(revision(1)["article_id"], {"last_checked": later})
+    store.flush_checks()
     article = store.article(revision(1)["article_id"])
     assert article["checks"] == 2 and article["last_checked"] == later and "lease_until" not in article
 
@@ -96,3 +97,31 @@ def test_unreachable_server_is_reported_quickly():
     unreachable = RevisionStore(f"mongodb://127.0.0.1:{free_port()}/", "x", timeout_ms=300)
     with pytest.raises(StorageUnavailable, match="cannot use MongoDB"):
         unreachable.open()
+
+
+def test_checks_are_sent_in_batches(store, mongo_uri, database_name):
+    writer = RevisionStore(mongo_uri, database_name)
+    writer.open()
+    try:
+        for n in range(3):
+            write_version(writer, dict(revision(1), article_id=f"a{n}", url=f"u{n}"))
+        writer.record_check("a0", {"last_check_result": "unchanged"})
+        writer.record_check("a1", {"last_check_result": "unchanged"})
+        assert store.article("a0")["checks"] == 1  # another client does not see it yet
+        assert writer.article("a0")["checks"] == 2  # the writer's own read sends it first
+        writer.CHECK_BATCH_SIZE = 2
+        writer.record_check("a2", {"last_check_result": "unchanged"})
+        writer.record_check("a2", {"last_check_result": "not_modified"})  # a full batch is sent
+        assert [store.article(f"a{n}")["checks"] for n in range(3)] == [2, 2, 3]
+        assert store.article("a2")["last_check_result"] == "not_modified"
+    finally:
+        writer.close()
+
+
+def test_pending_checks_are_sent_on_close(store, mongo_uri, database_name):
+    writer = RevisionStore(mongo_uri, database_name)
+    writer.open()
+    write_version(writer, revision(1))
+    writer.record_check(revision(1)["article_id"], {"last_check_result": "unchanged"})
+    writer.close()
+    assert store.article(revision(1)["article_id"])["last_check_result"] == "unchanged"
