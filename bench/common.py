@@ -147,17 +147,38 @@ def open_pipelines(uri: str, database: str):
 
 
 def feed_pipelines(normalise, revisions, fields: list[dict]):
-    """Send items made from `fields` through both pipelines; yields (item, result or DropItem, seconds in
-    normalise, seconds in revisions)."""
+    """Send items made from `fields` through both pipelines, one after the other; yields (item, result or
+    DropItem, seconds in normalise, seconds in revisions). A coroutine process_item is awaited, all
+    items in one event loop, as Scrapy's asyncio reactor would."""
+    import asyncio
+    import inspect
     from datetime import timezone
 
     from scrapy.exceptions import DropItem
 
     from newscrawler.items import ArticleItem
+
+    def make(values):
+        return ArticleItem(**{**values, "body": list(values["body"])}, fetched_at=datetime.now(timezone.utc))
+
+    if inspect.iscoroutinefunction(revisions.process_item):
+        async def feed_all():
+            done = []
+            for values in fields:
+                t0 = time.perf_counter()
+                item = normalise.process_item(make(values))
+                t1 = time.perf_counter()
+                try:
+                    result = await revisions.process_item(item)
+                except DropItem as dropped:
+                    result = dropped
+                done.append((item, result, t1 - t0, time.perf_counter() - t1))
+            return done
+        yield from asyncio.run(feed_all())
+        return
     for values in fields:
-        item = ArticleItem(**{**values, "body": list(values["body"])}, fetched_at=datetime.now(timezone.utc))
         t0 = time.perf_counter()
-        item = normalise.process_item(item)
+        item = normalise.process_item(make(values))
         t1 = time.perf_counter()
         try:
             result = revisions.process_item(item)

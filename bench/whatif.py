@@ -17,8 +17,9 @@ the BENCH_WHATIF setting), which Scrapy builds before the item pipelines.
   {"_id": id, "$or": [{"version": {"$lte"/"$lt": v}}, {"version": {"$exists": False}}]}:
   the same documents (version is never null), but secantusdb then uses the _id
   index instead of scanning the whole articles collection.
-- threaded: RevisionPipeline.process_item runs in the reactor's thread pool
-  (returns a Deferred), so the crawl keeps downloading and extracting while the
+- threaded: RevisionPipeline.process_item becomes a coroutine that runs the
+  synchronous work in a worker thread (asyncio.to_thread; the crawl runs on the
+  asyncio reactor), so the crawl keeps downloading and extracting while the
   pipeline waits for the database.
 - batched-checks: RevisionStore.record_check (the unchanged path's write) is
   buffered and sent as one unordered bulk_write per 100 checks and at close,
@@ -83,13 +84,16 @@ def _no_or():
 
 @patch("threaded")
 def _threaded():
-    from twisted.internet.threads import deferToThread
+    import asyncio
+    import inspect
 
     from pipelines.revisions import RevisionPipeline
     process_item = RevisionPipeline.process_item
+    if inspect.iscoroutinefunction(process_item):
+        return  # the project does it already
 
-    def threaded_process_item(self, item):
-        return deferToThread(process_item, self, item)
+    async def threaded_process_item(self, item):
+        return await asyncio.to_thread(process_item, self, item)
 
     RevisionPipeline.process_item = threaded_process_item
 
