@@ -160,7 +160,7 @@ class RevisionPipeline:
                 self._count("newscrawler/storage/retries")
                 delay = self.retry_delay * 2 ** attempt
                 logger.warning("Database unreachable, trying again in %.1f s: %s", delay, ItemAdapter(item)["url"])
-                time.sleep(delay)  # holding the crawl back while the database is away is intended
+                time.sleep(delay)  # in a worker thread: the crawl goes on meanwhile
 
     def _journal(self, item, error: Exception):
         self.away_until = time.monotonic() + self.away_cooldown
