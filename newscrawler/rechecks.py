@@ -4,6 +4,7 @@ A crawl claims up to NEWSCRAWLER_RECHECK_MAX_PER_RUN due articles of its
 source, oldest due first, each with a lease of NEWSCRAWLER_RECHECK_LEASE_MINUTES
 so that crawls on several nodes never fetch the same article in one period.
 Every source has its own bound, so one source's backlog cannot starve another.
+`-a recheck=all` claims every active article, with no bound.
 """
 import logging
 from datetime import timedelta
@@ -38,7 +39,8 @@ class Rechecks:
         store = RevisionStore(uri, database, timeout_ms=self.timeout_ms)
         store.open()
         try:
-            claimed = store.claim_due(source, now, self.lease, self.limit, everything=(mode == ALL))
+            everything = mode == ALL
+            claimed = store.claim_due(source, now, self.lease, None if everything else self.limit, everything)
         finally:
             store.close()
         logger.info("Claimed %d %s article(s) of %s to check again (%s)", len(claimed), mode, source,

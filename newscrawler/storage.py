@@ -264,27 +264,34 @@ class RevisionStore:
         if article_id in self._checked_articles:
             self.flush_checks()
 
-    def claim_due(self, source: str, now, lease: timedelta, limit: int, everything: bool = False) -> list[dict]:
-        """Claim up to `limit` active articles of a source that are due, oldest due first.
+    def claim_due(self, source: str, now, lease: timedelta, limit: int | None,
+                  everything: bool = False) -> list[dict]:
+        """Claim up to `limit` (None: no bound) active articles of a source that
+        are due, oldest due first.
 
-        Each claim is one atomic find-and-modify that sets a lease, so crawls
-        running at once never claim the same article while its lease lasts;
-        a lease that has expired can be claimed again. With `everything`,
-        active articles are claimed whatever their next check time.
+        Candidates come from one indexed query; each is then claimed with an
+        atomic find-and-modify by `_id` that sets a lease only if nobody holds
+        one, so crawls running at once never claim the same article while its
+        lease lasts, and a lease that has expired can be claimed again. With
+        `everything`, active articles are claimed whatever their next check time.
         """
-        # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
-        query = {"source": source, "status": "active", "lease_until": {"$not": {"$gt": now}}}
+        due = {"source": source, "status": "active"}
         if not everything:
-            query["next_check"] = {"$lte": now}
+            due["next_check"] = {"$lte": now}
+        candidates = self.db.articles.find(due, projection={"_id": 1}).sort("next_check", ASCENDING)
         claimed = []
-        while len(claimed) < limit:
+        for candidate in candidates:
+            if limit is not None and len(claimed) >= limit:
+                break
             article = self.db.articles.find_one_and_update(
-                query, {"$set": {"lease_until": now + lease}}, sort=[("next_check", ASCENDING)],
+                # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
+                {**due, "_id": candidate["_id"], "lease_until": {"$not": {"$gt": now}}},
+                {"$set": {"lease_until": now + lease}},
                 projection={"url": 1, "etag": 1, "last_modified": 1, "next_check": 1},
             )
-            if article is None:
-                break
-            claimed.append(article)
+            if article is not None:
+                claimed.append(article)
+        candidates.close()
         return claimed
 
     def version_with_hash(self, article_id: str, content_hash: str) -> int | None:

@@ -125,3 +125,11 @@ def test_pending_checks_are_sent_on_close(store, mongo_uri, database_name):
     writer.record_check(revision(1)["article_id"], {"last_check_result": "unchanged"})
     writer.close()
     assert store.article(revision(1)["article_id"])["last_check_result"] == "unchanged"
+
+
+def test_recheck_all_claims_every_active_article_whatever_the_bound(store):
+    for n in range(5):
+        doc = dict(revision(1), article_id=f"a{n}", url=f"u{n}")
+        write_version(store, doc, {"status": "active" if n else "stopped", "next_check": NOW + timedelta(days=n)})
+    claimed = store.claim_due("bbc", NOW, timedelta(minutes=15), limit=None, everything=True)
+    assert sorted(a["_id"] for a in claimed) == ["a1", "a2", "a3", "a4"]

@@ -8,6 +8,7 @@ Comparing and storing is the pipelines' job. Feeds are read by
 safe with hostile feeds; every feed entry or page not used is counted under
 `newscrawler/...` and logged with its URL.
 """
+import asyncio
 import logging
 
 from scrapy import Request, Spider
@@ -50,7 +51,9 @@ class BBCSpider(Spider):
     async def start(self):
         for feed_url in self.feed_urls or self.settings.getlist("NEWSCRAWLER_BBC_FEEDS"):
             yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
-        for article in self.rechecks.claim(self.source, self.clock(), self.recheck_mode):
+        # claiming takes a round trip per article: not on the reactor thread
+        claimed = await asyncio.to_thread(self.rechecks.claim, self.source, self.clock(), self.recheck_mode)
+        for article in claimed:
             if article["url"] not in self.requested_urls:
                 yield self.article_request(article["url"], feed_url=None, validators=article)
 
