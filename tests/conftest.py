@@ -53,6 +53,10 @@ def store(mongo_uri, database_name):
     revision_store.close()
 
 
+class BackloggedHTTPServer(ThreadingHTTPServer):
+    request_queue_size = 128  # the default of 5 drops connections when crawls run at high concurrency
+
+
 class SiteServer:
     """A web server on 127.0.0.1 whose pages tests set and change at will."""
 
@@ -62,7 +66,7 @@ class SiteServer:
         self.requests: list[str] = []
         self.request_headers: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.server = BackloggedHTTPServer(("127.0.0.1", port), self._handler_class())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
