@@ -4,8 +4,8 @@
     scrapy crawl bbc -a feeds=http://127.0.0.1:8000/rss.xml
 
 The feed is the 2024-format fixture feed with its article links pointed at this
-server. It lists three articles twice over (under bbc.com and bbc.co.uk
-spellings) and a live page, which the crawl skips.
+server. It lists three articles, one of them twice (under bbc.com and bbc.co.uk
+spellings), and a live page, which the crawl skips.
 """
 import argparse
 from pathlib import Path
