@@ -136,6 +136,13 @@ def link_refusal(url: str, feed_url: str, private_allowed: bool = False) -> str 
     return "private_address" if is_private_host(link.hostname) else None
 
 
+def is_remote_feed(feed_url: str) -> bool:
+    """Whether a feed comes from a public web host: its links, and the redirects
+    they lead to, must not reach this machine or a private network."""
+    feed = urlsplit(feed_url)
+    return is_web_url(feed_url) and not is_private_host(feed.hostname or "")
+
+
 def _host_and_port(parts) -> tuple[str | None, int | None]:
     return parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme)
 

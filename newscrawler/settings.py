@@ -44,6 +44,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 CONCURRENT_ITEMS = 4
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    # after RedirectMiddleware (600) has made the next hop, before it is downloaded
+    "newscrawler.middlewares.PrivateRedirectGuard": 650,
+}
+
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.revisions.RevisionPipeline": 500,

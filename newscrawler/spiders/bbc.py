@@ -17,7 +17,8 @@ from scrapy.http import HtmlResponse
 
 from newscrawler.clock import clock_from_settings
 from newscrawler.extraction import ExtractionError, NotAnArticle, UnknownLayout, extract
-from newscrawler.feedparsing import MALFORMED, Feed, link_refusal, read_feed
+from newscrawler.feedparsing import MALFORMED, Feed, is_remote_feed, link_refusal, read_feed
+from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, ArticleItem, CheckItem
 from newscrawler.rechecks import DUE, Rechecks
 from newscrawler.urls import article_id, canonical_url, page_kind
@@ -107,7 +108,8 @@ class BBCSpider(Spider):
         if url in self.requested_urls:  # article requests bypass Scrapy's dupefilter
             return self.skip_link("duplicate", url, response, logging.DEBUG)
         self.crawler.stats.inc_value("newscrawler/feed/article_links")
-        return self.article_request(url, feed_url=response.url)
+        guard_redirects = not self.private_links_allowed and is_remote_feed(self.feed_url_as_requested(response))
+        return self.article_request(url, feed_url=response.url, guard_redirects=guard_redirects)
 
     def skip_link(self, reason: str, link: str, response, level: int = logging.WARNING) -> None:
         self.crawler.stats.inc_value(f"newscrawler/feed/links_skipped/{reason}")
@@ -118,7 +120,8 @@ class BBCSpider(Spider):
         """The feed URL before any redirect: links may go to that host even when it is private."""
         return response.meta.get("redirect_urls", [response.url])[0]
 
-    def article_request(self, url: str, feed_url: str | None, validators: dict | None = None) -> Request:
+    def article_request(self, url: str, feed_url: str | None, validators: dict | None = None,
+                        guard_redirects: bool = False) -> Request:
         """A request for an article page; re-checks send the stored validators
         for a conditional GET and never come from a cache.
 
@@ -135,7 +138,8 @@ class BBCSpider(Spider):
         return Request(
             url, headers=headers, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"article_id": article_id(url), "feed_url": feed_url},
-            meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True},
+            meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True,
+                  PrivateRedirectGuard.META_KEY: guard_redirects},
         )
 
     def parse_article(self, response, article_id: str, feed_url: str | None):
@@ -208,6 +212,8 @@ class BBCSpider(Spider):
 
 def fetch_failure_reason(failure) -> str:
     """The failed-check reason for a download that gave no page."""
+    if failure.check(PrivateRedirect):
+        return "private_redirect"
     if failure.check(DownloadCancelledError):  # Scrapy cancels a download only above DOWNLOAD_MAXSIZE
         return "too_large"
     if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):  # REDIRECT_MAX_TIMES
