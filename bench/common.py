@@ -338,7 +338,7 @@ class CrawlResult:
 
 
 def crawl_settings(concurrency: int, per_domain: int, mongo_uri: str | None = None,
-                   database: str | None = None, extra: dict | None = None, what_if: str = "") -> list[str]:
+                   database: str | None = None, extra: dict | None = None) -> list[str]:
     settings = {
         "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain, "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "INFO",
@@ -350,9 +350,6 @@ def crawl_settings(concurrency: int, per_domain: int, mongo_uri: str | None = No
         settings["MONGO_URI"] = mongo_uri
     if database:
         settings["MONGO_DATABASE"] = database
-    if what_if:  # bench/whatif.py trial patches, applied by its extension before the pipelines exist
-        settings["EXTENSIONS"] = '{"bench.whatif.WhatIf": 0}'
-        settings["BENCH_WHATIF"] = what_if
     settings.update(extra or {})
     args = []
     for name, value in settings.items():

@@ -45,8 +45,6 @@ def parse_args(argv=None):
     parser.add_argument("--mongo-uri", default=os.environ.get("MONGO_URI", ""),
                         help="use this MongoDB server (default $MONGO_URI; empty: start a secantusdb server)")
     parser.add_argument("--database", default="bench_e2e", help="database name (dropped first)")
-    parser.add_argument("--what-if", default="", metavar="NAMES",
-                        help="apply bench/whatif.py trial patches (comma-separated) to runs 1-3")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra Scrapy setting for every crawl, bare ones included (repeatable)")
     parser.add_argument("--no-extract-only", action="store_true", help="skip the extraction-only crawl")
@@ -87,8 +85,6 @@ def main(argv=None) -> int:
     extra = dict(setting.split("=", 1) for setting in args.set)
     log_dir = Path(args.log_dir or tempfile.mkdtemp(prefix="bench-e2e-"))
     print(f"machine: {machine_description()}")
-    if args.what_if:
-        print(f"what-if patches on runs 1-3: {args.what_if}")
     if extra:
         print(f"extra settings on every crawl: {extra}")
     pages = PageSet(args.pages)
@@ -108,8 +104,7 @@ def main(argv=None) -> int:
                   f"database {db.uri} {args.database!r}; concurrency {args.concurrency}/{per_domain}; "
                   f"logs in {log_dir}")
             plain = crawl_settings(args.concurrency, per_domain, extra=extra)
-            stored = crawl_settings(args.concurrency, per_domain, db.uri, args.database, extra=extra,
-                                    what_if=args.what_if)
+            stored = crawl_settings(args.concurrency, per_domain, db.uri, args.database, extra=extra)
             bare = [crawl("bare A", bare_crawl_command(site.feed_url, plain))]
             extract_only = None
             if not args.no_extract_only:
@@ -150,7 +145,7 @@ def main(argv=None) -> int:
 
     ratios = {name: r.pages_per_second / reference for name, r in (("run1", run1), ("run2", run2), ("run3", run3))}
     ok = ratios["run2"] >= TARGET_RATIO and ratios["run3"] >= TARGET_RATIO
-    print(f"\nsummary: {'what-if ' + args.what_if + ': ' if args.what_if else ''}bare {reference:.0f} pages/s; run 1 (new) {run1.pages_per_second:.0f} pages/s "
+    print(f"\nsummary: bare {reference:.0f} pages/s; run 1 (new) {run1.pages_per_second:.0f} pages/s "
           f"= {ratios['run1']:.2f}x; run 2 (unchanged) {run2.pages_per_second:.0f} pages/s = {ratios['run2']:.2f}x; "
           f"run 3 ({args.edited:.0%} edited) {run3.pages_per_second:.0f} pages/s = {ratios['run3']:.2f}x; "
           f"target run 2 and run 3 >= {TARGET_RATIO}x bare: {met(ok)}"

@@ -47,7 +47,6 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="2000,10000", help="pages per crawl (default 2000,10000)")
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS and per domain (default 16)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare Scrapy crawls")
-    parser.add_argument("--what-if", default="", metavar="NAMES", help="bench/whatif.py trial patches (bbc crawls)")
     parser.add_argument("--mongo-uri", default=os.environ.get("MONGO_URI", ""),
                         help="use this server (default $MONGO_URI; empty: start a secantusdb server)")
     parser.add_argument("--log-dir", default=None, help="where crawl logs go (default: a temporary folder)")
@@ -55,8 +54,6 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     log_dir = Path(args.log_dir or tempfile.mkdtemp(prefix="bench-memory-"))
     print(f"machine: {machine_description()}")
-    if args.what_if:
-        print(f"what-if patches on the bbc crawls: {args.what_if}")
 
     pages = PageSet(max(sizes))
     site = BenchSite(pages).start()
@@ -75,7 +72,7 @@ def main(argv=None) -> int:
                 with MongoClient(db.uri) as client:
                     client.drop_database(database)
                 results.append(("bbc", size, run_crawl(f"bbc {size}", bbc_crawl_command(feed_url, crawl_settings(
-                    args.concurrency, args.concurrency, db.uri, database, extra=MEMUSAGE, what_if=args.what_if)),
+                    args.concurrency, args.concurrency, db.uri, database, extra=MEMUSAGE)),
                     log_dir, db)))
                 if args.mongo_uri:
                     with MongoClient(db.uri) as client:

@@ -164,16 +164,9 @@ def main(argv=None) -> int:
     parser.add_argument("--changed", type=int, default=200, help="articles changed in the last phase (default 200)")
     parser.add_argument("--mongo-uri", default=os.environ.get("MONGO_URI", ""),
                         help="also run against this server (default $MONGO_URI)")
-    parser.add_argument("--what-if", default="", metavar="NAMES",
-                        help="apply bench/whatif.py trial patches (comma-separated; not 'threaded')")
     parser.add_argument("--database", default="bench_pipelines", help="database name (dropped before and after)")
     args = parser.parse_args(argv)
     print(f"machine: {machine_description()}")
-    if args.what_if:
-        from bench.whatif import apply
-        if "threaded" in args.what_if:
-            parser.error("'threaded' needs a running reactor: use it with crawl_e2e.py")
-        print(f"what-if patches: {', '.join(apply(args.what_if))}")
 
     pages = PageSet(args.items)
     start = time.perf_counter()
@@ -196,7 +189,7 @@ def main(argv=None) -> int:
         ok = ok and trips <= TARGET_ROUND_TRIPS
         parts.append(f"{label}: new {by_name['new'].per_second:.0f}/s, unchanged {by_name['unchanged'].per_second:.0f}/s, "
                      f"changed {by_name['changed'].per_second:.0f}/s items; unchanged path {trips:.2f} round trips/item")
-    print(f"\nsummary: {'what-if ' + args.what_if + ': ' if args.what_if else ''}{'; '.join(parts)}; target <= 1 round trip per unchanged article (<= {TARGET_ROUND_TRIPS} with batched writes): "
+    print(f"\nsummary: {'; '.join(parts)}; target <= 1 round trip per unchanged article (<= {TARGET_ROUND_TRIPS} with batched writes): "
           f"{met(ok)}" + ("" if args.mongo_uri else "; no MONGO_URI given, secantusdb only"))
     return 0 if ok else 1
 
