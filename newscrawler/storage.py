@@ -150,10 +150,6 @@ class RevisionStore:
     def changes(self, article_id: str) -> list[dict]:
         return list(self.db.changes.find({"article_id": article_id}).sort("to_version", ASCENDING))
 
-    def recent_changes(self, limit: int = 50, source: str | None = None) -> list[dict]:
-        query = {"source": source} if source else {}
-        return list(self.db.changes.find(query).sort("detected_at", DESCENDING).limit(limit))
-
     def article(self, article_id: str) -> dict | None:
         self._flush_checks_of(article_id)
         return self.db.articles.find_one({"_id": article_id})

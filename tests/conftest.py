@@ -119,6 +119,12 @@ def site():
         yield server
 
 
+def article_page(death_toll: int) -> bytes:
+    """A real 2024 BBC article page; pages of different death tolls differ by one number in the text."""
+    page = (FIXTURES / "bbc" / "pages" / "cden3j9d1r7o.html").read_bytes()
+    return page.replace(b"At least 15 people have died", f"At least {death_toll} people have died".encode())
+
+
 def rss_feed(links: list[str], title: str = "Test feed") -> bytes:
     items = "".join(
         f"<item><title>Entry {n}</title><link>{link}</link><guid isPermaLink=\"false\">{link}#{n}</guid></item>"

@@ -12,7 +12,7 @@ from newscrawler.storage import RevisionStore
 from pipelines.journal import Journal, item_from_line, item_to_line
 from pipelines.normalise import NormalisePipeline
 from pipelines.revisions import FirstRevision, Journaled, RevisionPipeline
-from tests.conftest import FIXTURES, free_port, rss_feed, run_crawl
+from tests.conftest import article_page, free_port, rss_feed, run_crawl
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -120,10 +120,8 @@ def test_database_back_within_the_retries_stores_directly(server, tmp_path):
 
 
 def test_crawl_survives_the_database_going_away_and_the_next_run_replays(server, site, tmp_path):
-    page = (FIXTURES / "bbc" / "pages" / "cden3j9d1r7o.html").read_bytes()
     paths = [f"/news/articles/away{n}" for n in range(12)]
-    urls = [site.set_page(path, page.replace(b"At least 15", f"At least {n}".encode()), delay=0.3)
-            for n, path in enumerate(paths)]
+    urls = [site.set_page(path, article_page(n), delay=0.3) for n, path in enumerate(paths)]
     feed = site.set_page("/feed.xml", rss_feed(urls))
     settings = ("-s", "MONGO_TIMEOUT_MS=300", "-s", f"NEWSCRAWLER_DATA_DIR={tmp_path}",
                 "-s", "NEWSCRAWLER_STORAGE_RETRY_SECONDS=0.05", "-s", "CONCURRENT_REQUESTS=1")

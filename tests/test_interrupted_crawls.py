@@ -3,14 +3,13 @@ import random
 import subprocess
 import time
 
-from tests.conftest import FIXTURES, PROJECT_DIR, crawl_command, rss_feed, run_crawl
+from tests.conftest import PROJECT_DIR, article_page, crawl_command, rss_feed, run_crawl
 
-PAGE = (FIXTURES / "bbc" / "pages" / "cden3j9d1r7o.html").read_bytes()
 ARTICLES = 15
 
 
 def serve_articles(site, death_toll: int) -> list[str]:
-    page = PAGE.replace(b"At least 15 people have died", f"At least {death_toll} people have died".encode())
+    page = article_page(death_toll)
     return [site.set_page(f"/news/articles/killed{n}", page, delay=0.2) for n in range(ARTICLES)]
 
 
