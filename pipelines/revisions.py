@@ -45,40 +45,38 @@ CONTENT, REVERT, REMOVED = "content", "revert", "removed"
 REMOVED_HASH = "removed"
 
 
-class Unchanged(DropItem):
+class Handled(DropItem):
+    """An item the pipeline has dealt with and sends no further, logged at `level`."""
+
+    level = "DEBUG"
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level=self.level)
+
+
+class Unchanged(Handled):
     """The article is as last stored: the check is recorded, nothing else."""
 
-    def __init__(self, message: str):
-        super().__init__(message, log_level="DEBUG")
 
-
-class FirstRevision(DropItem):
+class FirstRevision(Handled):
     """The article was new: version 1 is stored; there is no change to emit."""
 
-    def __init__(self, message: str):
-        super().__init__(message, log_level="DEBUG")
+
+class Held(Handled):
+    """The new text is doubtful (a drastic shrink, or flipping back and forth):
+    it is held and becomes a revision only if the next check agrees."""
+
+    level = "INFO"
 
 
-class Held(DropItem):
-    """The new text is doubtful (the article flips back and forth): it is held
-    and becomes a revision only if the next check agrees."""
-
-    def __init__(self, message: str):
-        super().__init__(message, log_level="INFO")
-
-
-class CheckRecorded(DropItem):
+class CheckRecorded(Handled):
     """A check without page text (304, failure, gone, moved) was recorded."""
 
-    def __init__(self, message: str):
-        super().__init__(message, log_level="DEBUG")
 
-
-class Journaled(DropItem):
+class Journaled(Handled):
     """The database was away: the item waits in the local journal for the next run."""
 
-    def __init__(self, message: str):
-        super().__init__(message, log_level="WARNING")
+    level = "WARNING"
 
 
 class RevisionPipeline:
