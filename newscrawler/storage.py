@@ -135,10 +135,10 @@ class RevisionStore:
 
     # Reading
 
-    def latest_revision(self, article_id: str, with_body: bool = False) -> dict | None:
-        projection = None if with_body else LATEST_REVISION_FIELDS
+    def latest_revision(self, article_id: str) -> dict | None:
+        """The newest revision's summary fields (no body)."""
         return self.db.revisions.find_one(
-            {"article_id": article_id}, projection=projection, sort=[("version", DESCENDING)]
+            {"article_id": article_id}, projection=LATEST_REVISION_FIELDS, sort=[("version", DESCENDING)]
         )
 
     def revision(self, article_id: str, version: int) -> dict | None:
