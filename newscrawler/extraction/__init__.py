@@ -11,10 +11,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from lxml import etree
-from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from newscrawler.extraction import bbc
+from newscrawler.extraction.page import Page
 
 
 class ExtractionError(Exception):
@@ -55,33 +55,33 @@ def extract(url: str, body: bytes | str, content_type: str | None = None) -> Ext
     body is the raw response body (decoded the way Scrapy does, using the
     Content-Type header value, then BOM / meta charset / detection) or text.
     Raises only ExtractionError subclasses."""
-    text = _decode(body, content_type)
+    text, utf8 = _decode(body, content_type)
     if _is_cut_short(text):
         raise EmptyBody(f"{url}: page cut short (no closing </html>)")
-    selector = _parse(text)
+    page = _parse(text, utf8)
     site = _site_for(url)
-    reason = site.non_article_marker(selector)
+    reason = site.non_article_marker(page)
     if reason:
         raise NotAnArticle(f"{url}: {reason}")
-    layout = site.find_layout(selector)
+    layout = site.find_layout(page)
     if layout is None:
         raise UnknownLayout(f"{url}: no known layout")
-    return _article(url, selector, layout)
+    return _article(url, page, layout)
 
 
-def _article(url: str, selector: Selector, layout) -> ExtractedArticle:
-    headline = layout.headline(selector)
+def _article(url: str, page: Page, layout) -> ExtractedArticle:
+    headline = layout.headline(page)
     if not headline:
         raise EmptyBody(f"{url}: {layout.__name__} page without a headline")
-    body = layout.body(selector)
+    body = layout.body(page)
     if not body:
         raise EmptyBody(f"{url}: {layout.__name__} page without body text")
     return ExtractedArticle(
         headline=headline,
         body=body,
-        byline=layout.byline(selector),
-        published=layout.published(selector),
-        modified=layout.modified(selector),
+        byline=layout.byline(page),
+        published=layout.published(page),
+        modified=layout.modified(page),
     )
 
 
@@ -91,18 +91,32 @@ def _article(url: str, selector: Selector, layout) -> ExtractedArticle:
 _WESTERN_LABELS = {"utf-8", "ascii", "iso8859-1", "cp1252"}
 
 
-def _decode(body: bytes | str, content_type: str | None) -> str:
+def _decode(body: bytes | str, content_type: str | None) -> tuple[str, bytes | None]:
+    """The page's text, and body itself when that text is body read as UTF-8
+    (the parser can then take body instead of the text encoded again)."""
     if isinstance(body, str):
-        return body
+        return body, None
     encoding, text = html_to_unicode(
         content_type, body, auto_detect_fun=_guess_encoding, default_encoding="utf-8"
     )
-    if _normal_codec_name(encoding) in _WESTERN_LABELS and not body.startswith(codecs.BOM_UTF8):
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return body.decode("cp1252", errors="replace")
-    return text
+    codec = _normal_codec_name(encoding)
+    if codec in _WESTERN_LABELS and not body.startswith(codecs.BOM_UTF8):
+        return _western_text(body, codec, text)
+    return text, None
+
+
+def _western_text(body: bytes, codec: str, text: str) -> tuple[str, bytes | None]:
+    """body as UTF-8 if it is valid UTF-8, else as cp1252 (see _WESTERN_LABELS).
+    text is body already decoded by codec, with replacement characters for
+    bytes it could not decode; it is reused where it is the same answer."""
+    if codec in ("utf-8", "ascii") and "\ufffd" not in text:
+        return text, body  # nothing was replaced, so body is valid UTF-8 and text is it
+    try:
+        return body.decode("utf-8"), body
+    except UnicodeDecodeError:
+        if codec == "cp1252":
+            return text, None
+        return body.decode("cp1252", errors="replace"), None
 
 
 def _normal_codec_name(encoding: str) -> str | None:
@@ -135,11 +149,29 @@ def _guess_encoding(body: bytes) -> str | None:
     return None
 
 
-def _parse(text: str) -> Selector:
+def _parse(text: str, utf8: bytes | None = None) -> Page:
+    """The page's tree as parsel's Selector(text=text, type="html") parses it
+    (parsel.selector.create_root_node), with lxml's plain element classes: the
+    same tree, without a Python call to pick the class of every element read.
+    utf8 is text encoded as UTF-8, if known."""
     try:
-        return Selector(text=text, type="html")
+        markup = _stripped_utf8(text, utf8) or b"<html/>"
+        parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        root = etree.fromstring(markup, parser=parser)
+        if root is None:
+            root = etree.fromstring(b"<html/>", parser=parser)
     except (ValueError, etree.LxmlError) as error:
         raise UnknownLayout(f"unparseable page: {error}") from error
+    return Page(root)
+
+
+def _stripped_utf8(text: str, utf8: bytes | None) -> bytes:
+    """text.strip().replace("\x00", "").encode("utf-8"), cut out of utf8
+    (text encoded) when given, which saves encoding a long text again."""
+    if utf8 is None or b"\x00" in utf8:
+        return text.strip().replace("\x00", "").encode("utf-8")
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    return utf8[len(text[:start].encode("utf-8")) : len(utf8) - len(text[end:].encode("utf-8"))]
 
 
 def _site_for(url: str):

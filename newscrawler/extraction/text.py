@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-_WHITESPACE = re.compile(r"\s+")
+from newscrawler.extraction.query import having, xpath
+
 # Characters that take no space (soft hyphen, zero-width space and joiners,
 # word joiner, BOM): a reader sees nothing, and the normaliser deletes them too,
 # so text made only of them must not count as a headline or a paragraph.
@@ -32,10 +33,14 @@ _BLOCK_TAGS = frozenset({
 
 _BREAK = object()  # marker between text pieces of two different blocks
 
+# //script[@type="application/ld+json"]/text()
+_JSON_LD_SCRIPTS = xpath(having("//script", "type", "application/ld+json") + "/text()")
+
 
 def collapse_whitespace(text: str) -> str:
     """text on one line, invisible characters dropped, runs of whitespace as one space."""
-    return _WHITESPACE.sub(" ", text.translate(_INVISIBLE_CHARACTERS)).strip()
+    # str.split() splits at exactly the characters regex \s matches (str.isspace).
+    return " ".join(text.translate(_INVISIBLE_CHARACTERS).split())
 
 
 def byline_from(names) -> str | None:
@@ -44,13 +49,8 @@ def byline_from(names) -> str | None:
     return ", ".join(dict.fromkeys(name for name in cleaned if name)) or None
 
 
-def has_class(element, name: str) -> bool:
-    return name in (element.get("class") or "").split()
-
-
 def visible_text(element) -> str:
-    """The element's (lxml element or parsel Selector) text as a reader sees it, on one line."""
-    element = getattr(element, "root", element)
+    """The lxml element's text as a reader sees it, on one line."""
     pieces = (" " if piece is _BREAK else piece for piece in _text_pieces(element, _never))
     return collapse_whitespace("".join(pieces))
 
@@ -114,11 +114,11 @@ def _text_pieces(root, skip):
             yield node.tail or ""
 
 
-def json_ld_objects(selector) -> list[dict]:
-    """Every JSON-LD object in the page (top level, lists and @graph flattened).
-    Scripts that are not valid JSON are ignored."""
+def json_ld_objects(root) -> list[dict]:
+    """Every JSON-LD object in the page of root, the lxml root element (top
+    level, lists and @graph flattened). Scripts that are not valid JSON are ignored."""
     objects = []
-    for script in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for script in _JSON_LD_SCRIPTS(root):
         try:
             data = json.loads(script)
         except ValueError:
@@ -135,17 +135,17 @@ def _flatten_json_ld(data) -> list[dict]:
     return [data] + _flatten_json_ld(data.get("@graph", []))
 
 
-def json_ld_value(selector, key: str):
-    """The first value of key in the page's JSON-LD objects, or None."""
-    for obj in json_ld_objects(selector):
+def json_ld_value(objects: list[dict], key: str):
+    """The first value of key in a page's JSON-LD objects, or None."""
+    for obj in objects:
         if obj.get(key) not in (None, ""):
             return obj[key]
     return None
 
 
-def json_ld_person_names(selector) -> list[str]:
-    """Names of the Person authors in the page's JSON-LD (organisations left out)."""
-    authors = json_ld_value(selector, "author")
+def json_ld_person_names(objects: list[dict]) -> list[str]:
+    """Names of the Person authors in a page's JSON-LD objects (organisations left out)."""
+    authors = json_ld_value(objects, "author")
     if not isinstance(authors, list):
         authors = [authors]
     return [

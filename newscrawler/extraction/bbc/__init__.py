@@ -1,6 +1,6 @@
 """BBC News pages, one module per layout era.
 
-Each layout module offers the same functions of a parsel Selector:
+Each layout module offers the same functions of a parsed Page:
 `matches` (a cheap marker check), `headline`, `body`, `byline`, `published`
 and `modified`. `find_layout` tries them newest first.
 """
@@ -13,7 +13,7 @@ from newscrawler.extraction.bbc import (
     layout_2020_video,
     layout_stm,
 )
-from newscrawler.extraction.text import json_ld_objects
+from newscrawler.extraction.page import Page
 
 HOSTS = ("bbc.co.uk", "bbc.com")
 
@@ -30,29 +30,32 @@ _ARTICLE_CONTENT_FLAVORS = frozenset({"STORY"})
 _NON_ARTICLE_JSON_LD_TYPES = frozenset({"LiveBlogPosting"})
 
 
-def find_layout(selector: Selector):
-    """The first layout module, newest era first, that recognises the page, or None."""
-    return next((layout for layout in LAYOUTS if layout.matches(selector)), None)
+def find_layout(page: Page | Selector):
+    """The first layout module, newest era first, that recognises the page, or None.
+    (A parsel Selector of the page will do as well.)"""
+    if isinstance(page, Selector):
+        page = Page(page.root)
+    return next((layout for layout in LAYOUTS if layout.matches(page)), None)
 
 
-def non_article_marker(selector: Selector) -> str | None:
+def non_article_marker(page: Page) -> str | None:
     """Why the page says of itself that it is not an article (live page, index,
     gallery...), or None if it does not say so."""
-    return _cms_non_article_label(selector) or _json_ld_non_article_type(selector)
+    return _cms_non_article_label(page) or _json_ld_non_article_type(page)
 
 
-def _cms_non_article_label(selector: Selector) -> str | None:
-    asset_type = _meta(selector, "CPS_ASSET_TYPE")
+def _cms_non_article_label(page: Page) -> str | None:
+    asset_type = _meta(page, "CPS_ASSET_TYPE")
     if asset_type:  # the precise label when present; contentFlavor is the older one
         return None if asset_type.upper() in _ARTICLE_ASSET_TYPES else f"CPS_ASSET_TYPE {asset_type}"
-    flavor = _meta(selector, "contentFlavor")
+    flavor = _meta(page, "contentFlavor")
     if flavor and flavor.upper() not in _ARTICLE_CONTENT_FLAVORS:
         return f"contentFlavor {flavor}"
     return None
 
 
-def _json_ld_non_article_type(selector: Selector) -> str | None:
-    for obj in json_ld_objects(selector):
+def _json_ld_non_article_type(page: Page) -> str | None:
+    for obj in page.json_ld:
         types = obj.get("@type")
         for name in types if isinstance(types, list) else [types]:
             if name in _NON_ARTICLE_JSON_LD_TYPES:
@@ -60,5 +63,5 @@ def _json_ld_non_article_type(selector: Selector) -> str | None:
     return None
 
 
-def _meta(selector: Selector, name: str) -> str:
-    return (selector.xpath("//meta[@name=$name]/@content", name=name).get() or "").strip()
+def _meta(page: Page, name: str) -> str:
+    return (page.meta(name) or "").strip()

@@ -6,39 +6,49 @@ cross-heads and bulleted lists. Everything else in the container (video and
 its caption, image captions, "story-feature" boxes, market data, embedded
 indexes, twitter modules, reader comments) is a nested box and is left out.
 """
-from parsel import Selector
-
+from newscrawler.extraction.page import Page
+from newscrawler.extraction.query import css_xpath, having, having_class, xpath
 from newscrawler.extraction.text import byline_from, parse_utc, visible_text, visible_texts
 
-_STORY_BODY = "div#story-body, div.story-body"
-_STORY_BLOCKS = "./p | ./*[contains(@class, 'cross-head')] | ./ul/li"
+# div#story-body, div.story-body
+_STORY_BODY = xpath(
+    having("//div", "id", "story-body") + " | " + having_class("//div", "story-body")
+)
+# h1.story-header, #meta-information h1
+_HEADING = xpath(
+    css_xpath("h1.story-header")
+    + " | "
+    + having("//*", "id", "meta-information")
+    + "/descendant::h1"
+)
+_STORY_BLOCKS = xpath("./p | ./*[contains(@class, 'cross-head')] | ./ul/li")
 # The article's own byline, not those of analysis boxes inside the story.
-_BYLINE_NAME = "./*[contains(@class, 'byline')]//*[contains(@class, 'byline-name')]"
+_BYLINE_NAME = xpath("./*[contains(@class, 'byline')]//*[contains(@class, 'byline-name')]")
 
 
-def matches(selector: Selector) -> bool:
-    return bool(selector.css(_STORY_BODY))
+def matches(page: Page) -> bool:
+    return bool(page.find(_STORY_BODY))
 
 
-def headline(selector: Selector) -> str:
-    heading = selector.css("h1.story-header, #meta-information h1")
-    return visible_text(heading[0]) if heading else ""
+def headline(page: Page) -> str:
+    heading = page.first(_HEADING)
+    return visible_text(heading) if heading is not None else ""
 
 
-def body(selector: Selector) -> list[str]:
-    story = selector.css(_STORY_BODY)
-    return visible_texts(story[0].xpath(_STORY_BLOCKS)) if story else []
+def body(page: Page) -> list[str]:
+    story = page.first(_STORY_BODY)
+    return visible_texts(_STORY_BLOCKS(story)) if story is not None else []
 
 
-def byline(selector: Selector) -> str | None:
-    story = selector.css(_STORY_BODY)
-    names = story[0].xpath(_BYLINE_NAME) if story else []
+def byline(page: Page) -> str | None:
+    story = page.first(_STORY_BODY)
+    names = _BYLINE_NAME(story) if story is not None else []
     return byline_from(visible_texts(names))
 
 
-def published(selector: Selector):
-    return parse_utc(selector.css('meta[name="OriginalPublicationDate"]::attr(content)').get())
+def published(page: Page):
+    return parse_utc(page.meta("OriginalPublicationDate"))
 
 
-def modified(selector: Selector):
+def modified(page: Page):
     return None

@@ -5,8 +5,8 @@ captions and bulleted lists are deliberately left out: the reference data for
 this layout counts paragraphs and cross-heads only, and the tracker compares
 versions of the same page, so staying consistent matters more than coverage.
 """
-from parsel import Selector
-
+from newscrawler.extraction.page import Page
+from newscrawler.extraction.query import css, having_class, xpath
 from newscrawler.extraction.text import (
     byline_from,
     json_ld_value,
@@ -16,32 +16,36 @@ from newscrawler.extraction.text import (
     visible_texts,
 )
 
-_STORY_BLOCKS = "./p | ./h2"
+_STORY = xpath(having_class("//div", "story-body__inner"))  # div.story-body__inner
+_HEADING = css("h1.story-body__h1")
+_STORY_BLOCKS = xpath("./p | ./h2")
+_BYLINE_NAMES = css("div.story-body .byline__name")
+_HEADER_DATE = css("div.story-body .date::attr(data-seconds)")
 
 
-def matches(selector: Selector) -> bool:
-    return bool(selector.css("div.story-body__inner"))
+def matches(page: Page) -> bool:
+    return bool(page.find(_STORY))
 
 
-def headline(selector: Selector) -> str:
-    heading = selector.css("h1.story-body__h1")
-    return visible_text(heading[0]) if heading else ""
+def headline(page: Page) -> str:
+    heading = page.first(_HEADING)
+    return visible_text(heading) if heading is not None else ""
 
 
-def body(selector: Selector) -> list[str]:
-    return visible_texts(selector.css("div.story-body__inner")[0].xpath(_STORY_BLOCKS))
+def body(page: Page) -> list[str]:
+    return visible_texts(_STORY_BLOCKS(page.first(_STORY)))
 
 
-def byline(selector: Selector) -> str | None:
-    return byline_from(visible_texts(selector.css("div.story-body .byline__name")))
+def byline(page: Page) -> str | None:
+    return byline_from(visible_texts(page.find(_BYLINE_NAMES)))
 
 
-def published(selector: Selector):
+def published(page: Page):
     # Pages without JSON-LD show a single date in the story header.
-    return parse_utc(json_ld_value(selector, "datePublished")) or parse_epoch_seconds(
-        selector.css("div.story-body .date::attr(data-seconds)").get()
+    return parse_utc(json_ld_value(page.json_ld, "datePublished")) or parse_epoch_seconds(
+        page.first(_HEADER_DATE)
     )
 
 
-def modified(selector: Selector):
-    return parse_utc(json_ld_value(selector, "dateModified"))
+def modified(page: Page):
+    return parse_utc(json_ld_value(page.json_ld, "dateModified"))

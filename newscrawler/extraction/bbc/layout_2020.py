@@ -7,8 +7,8 @@ the body is the text of the reading components in document order. Other
 components are skipped: related topics, "more on this story", metadata strips,
 and "include" embeds (policy guides, forms), even when they nest a text block.
 """
-from parsel import Selector
-
+from newscrawler.extraction.page import Page
+from newscrawler.extraction.query import css, having, xpath
 from newscrawler.extraction.text import (
     byline_from,
     json_ld_person_names,
@@ -19,45 +19,54 @@ from newscrawler.extraction.text import (
 )
 
 # Which elements of each reading component hold its text blocks.
+_PARAGRAPHS = xpath(".//p")
+_ITSELF = xpath(".")
+_CAPTIONS = xpath(".//figcaption")
+_LIST_ITEMS = xpath(".//li")
 _BLOCKS_OF_COMPONENT = {
-    "text-block": ".//p",
-    "crosshead-block": ".",
-    "subheadline-block": ".",
-    "image-block": ".//figcaption",
-    "media-block": ".//figcaption",
-    "video-block": ".//figcaption",
-    "unordered-list-block": ".//li",
-    "ordered-list-block": ".//li",
+    "text-block": _PARAGRAPHS,
+    "crosshead-block": _ITSELF,
+    "subheadline-block": _ITSELF,
+    "image-block": _CAPTIONS,
+    "media-block": _CAPTIONS,
+    "video-block": _CAPTIONS,
+    "unordered-list-block": _LIST_ITEMS,
+    "ordered-list-block": _LIST_ITEMS,
 }
+# //article//*[@data-component="text-block"]
+_TEXT_BLOCK = xpath(having("//article/descendant::*", "data-component", "text-block"))
+_HEADING = css("article h1#main-heading, article h1")
+_COMPONENTS = xpath("//article/*[@data-component]")
+_TIME = css("article time::attr(datetime)")
 
 
-def matches(selector: Selector) -> bool:
-    return bool(selector.xpath('//article//*[@data-component="text-block"]'))
+def matches(page: Page) -> bool:
+    return bool(page.find(_TEXT_BLOCK))
 
 
-def headline(selector: Selector) -> str:
-    heading = selector.css("article h1#main-heading, article h1")
-    return visible_text(heading[0]) if heading else ""
+def headline(page: Page) -> str:
+    heading = page.first(_HEADING)
+    return visible_text(heading) if heading is not None else ""
 
 
-def body(selector: Selector) -> list[str]:
+def body(page: Page) -> list[str]:
     blocks = []
-    for component in selector.xpath("//article/*[@data-component]"):
-        text_path = _BLOCKS_OF_COMPONENT.get(component.attrib["data-component"])
-        if text_path:
-            blocks.extend(visible_texts(component.xpath(text_path)))
+    for component in page.find(_COMPONENTS):
+        text_blocks_of = _BLOCKS_OF_COMPONENT.get(component.attrib["data-component"])
+        if text_blocks_of:
+            blocks.extend(visible_texts(text_blocks_of(component)))
     return blocks
 
 
-def byline(selector: Selector) -> str | None:
-    return byline_from(json_ld_person_names(selector))
+def byline(page: Page) -> str | None:
+    return byline_from(json_ld_person_names(page.json_ld))
 
 
-def published(selector: Selector):
-    return parse_utc(json_ld_value(selector, "datePublished")) or parse_utc(
-        selector.css("article time::attr(datetime)").get()
+def published(page: Page):
+    return parse_utc(json_ld_value(page.json_ld, "datePublished")) or parse_utc(
+        page.first(_TIME)
     )
 
 
-def modified(selector: Selector):
-    return parse_utc(json_ld_value(selector, "dateModified"))
+def modified(page: Page):
+    return parse_utc(json_ld_value(page.json_ld, "dateModified"))

@@ -4,37 +4,41 @@ There is no article, only a video and a text summary under it; the summary is
 tracked like an article body. The page's components carry CSS-in-JS class
 names such as "ssrcss-1up5zkp-StyledSummary", whose readable suffix is stable.
 """
-from parsel import Selector
-
+from newscrawler.extraction.page import Page
+from newscrawler.extraction.query import class_containing, css, xpath
 from newscrawler.extraction.text import json_ld_value, parse_utc, visible_text, visible_texts
 
-_SUMMARY = '//*[contains(@class, "-StyledSummary")]'
-_MEDIA_ITEM = '//*[contains(@class, "-StyledMediaItem")]'
+_SUMMARY = class_containing("//*", "-StyledSummary")
+_MEDIA_ITEM = class_containing("//*", "-StyledMediaItem")
+_SUMMARIES = xpath(_SUMMARY)
+_SUMMARY_PARAGRAPHS = xpath(_SUMMARY + "//p")
+_MEDIA_TIME = xpath(_MEDIA_ITEM + "//time/@datetime")
+_HEADING = css("h1#main-heading")
 
 
-def matches(selector: Selector) -> bool:
-    return bool(selector.xpath(_SUMMARY))
+def matches(page: Page) -> bool:
+    return bool(page.find(_SUMMARIES))
 
 
-def headline(selector: Selector) -> str:
-    heading = selector.css("h1#main-heading")
-    return visible_text(heading[0]) if heading else ""
+def headline(page: Page) -> str:
+    heading = page.first(_HEADING)
+    return visible_text(heading) if heading is not None else ""
 
 
-def body(selector: Selector) -> list[str]:
-    return visible_texts(selector.xpath(_SUMMARY + "//p"))
+def body(page: Page) -> list[str]:
+    return visible_texts(page.find(_SUMMARY_PARAGRAPHS))
 
 
-def byline(selector: Selector) -> str | None:
+def byline(page: Page) -> str | None:
     # Credits ("Video journalist: ...") are part of the summary text.
     return None
 
 
-def published(selector: Selector):
-    return parse_utc(json_ld_value(selector, "uploadDate")) or parse_utc(
-        selector.xpath(_MEDIA_ITEM + "//time/@datetime").get()
+def published(page: Page):
+    return parse_utc(json_ld_value(page.json_ld, "uploadDate")) or parse_utc(
+        page.first(_MEDIA_TIME)
     )
 
 
-def modified(selector: Selector):
+def modified(page: Page):
     return None

@@ -13,10 +13,11 @@ import re
 from lxml import etree
 from parsel import Selector
 
+from newscrawler.extraction.page import Page
+from newscrawler.extraction.query import having_class, xpath
 from newscrawler.extraction.text import (
     byline_from,
     collapse_whitespace,
-    has_class,
     parse_utc,
     text_blocks,
     visible_texts,
@@ -32,41 +33,46 @@ _NOT_STORY_CLASSES = frozenset({
 })
 
 
-def matches(selector: Selector) -> bool:
-    return bool(selector.xpath('//comment()[normalize-space(.)="S BO"]'))
+_STORY_START = xpath('//comment()[normalize-space(.)="S BO"]')
+# div.mvb span.byl
+_BYLINES = xpath(having_class(having_class("//div", "mvb") + "/descendant::span", "byl"))
 
 
-def headline(selector: Selector) -> str:
-    return collapse_whitespace(selector.css('meta[name="Headline"]::attr(content)').get(""))
+def matches(page: Page) -> bool:
+    return bool(page.find(_STORY_START))
 
 
-def body(selector: Selector) -> list[str]:
-    story = _story_markup(selector)
+def headline(page: Page) -> str:
+    return collapse_whitespace(page.meta("Headline") or "")
+
+
+def body(page: Page) -> list[str]:
+    story = _story_markup(page)
     if story is None:
         return []
     return text_blocks(Selector(text=story).root, skip=_is_not_story)
 
 
-def byline(selector: Selector) -> str | None:
-    return byline_from(visible_texts(selector.css("div.mvb span.byl")[:1]))
+def byline(page: Page) -> str | None:
+    return byline_from(visible_texts(page.find(_BYLINES)[:1]))
 
 
-def published(selector: Selector):
-    return parse_utc(selector.css('meta[name="OriginalPublicationDate"]::attr(content)').get())
+def published(page: Page):
+    return parse_utc(page.meta("OriginalPublicationDate"))
 
 
-def modified(selector: Selector):
+def modified(page: Page):
     return None
 
 
-def _story_markup(selector: Selector) -> str | None:
+def _story_markup(page: Page) -> str | None:
     # Serialising the parsed page keeps the comments and gives normalised markup.
-    markup = etree.tostring(selector.root, method="html", encoding="unicode")
+    markup = etree.tostring(page.root, method="html", encoding="unicode")
     found = _STORY_MARKERS.search(markup)
     return found.group(1) if found and found.group(1).strip() else None
 
 
 def _is_not_story(element) -> bool:
-    return element.tag in _NOT_STORY_TAGS or any(
-        has_class(element, name) for name in _NOT_STORY_CLASSES
+    return element.tag in _NOT_STORY_TAGS or not _NOT_STORY_CLASSES.isdisjoint(
+        (element.get("class") or "").split()
     )
