@@ -27,6 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pymongo import MongoClient
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (BenchSite, DatabaseServer, PageSet, bare_crawl_command, bbc_crawl_command,  # noqa: E402
@@ -108,8 +110,12 @@ def main(argv=None) -> int:
             bare = [crawl("bare A", bare_crawl_command(site.feed_url, plain))]
             extract_only = None
             if not args.no_extract_only:
+                # its own empty database: the spider looks up what is known of the feed's articles
+                with MongoClient(db.uri) as client:
+                    client.drop_database(args.database + "_extract_only")
                 extract_only = crawl("extract only", bbc_crawl_command(site.feed_url, crawl_settings(
-                    args.concurrency, per_domain, extra={**extra, "ITEM_PIPELINES": "{}"})))
+                    args.concurrency, per_domain, db.uri, args.database + "_extract_only",
+                    extra={**extra, "ITEM_PIPELINES": "{}"})))
             run1 = crawl("run 1 new", profiled(bbc_crawl_command(site.feed_url, stored), args.profile, "run1", args.py_spy), db)
             run2 = crawl("run 2 unchanged",
                          profiled(bbc_crawl_command(site.feed_url, stored), args.profile, "run2", args.py_spy), db)

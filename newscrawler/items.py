@@ -3,8 +3,9 @@
 `ArticleItem` is one fetch of one article page, as extracted. The normalising
 pipeline rewrites its text fields in place and sets `content_hash`.
 `CheckItem` is a check that found no page text to compare: not modified
-(304), gone (404/410), moved (permanent redirect to another article) or failed
-(timeout, 5xx, an error page).
+(304), unchanged (the very bytes the latest version was read from, so there was
+nothing to extract), gone (404/410), moved (permanent redirect to another
+article) or failed (timeout, 5xx, an error page).
 `ChangeItem` is emitted by the revision pipeline when a new version differs
 from the previous one, so `scrapy crawl bbc -O changes.jsonl` exports changes.
 """
@@ -29,9 +30,10 @@ class ArticleItem:
     http_status: Optional[int] = None
     etag: Optional[str] = None
     last_modified: Optional[str] = None
+    page_hash: Optional[str] = None  # of the response's bytes and Content-Type (see spiders.bbc.page_hash)
 
 
-NOT_MODIFIED, GONE, MOVED, FAILED = "not_modified", "gone", "moved", "failed"
+NOT_MODIFIED, UNCHANGED, GONE, MOVED, FAILED = "not_modified", "unchanged", "gone", "moved", "failed"
 
 
 @dataclass
@@ -44,6 +46,10 @@ class CheckItem:
     http_status: Optional[int] = None
     reason: Optional[str] = None
     moved_to: Optional[str] = None
+    # an unchanged check: the page hash it matched, and the article's re-check
+    # interval when the crawl looked it up (all the pipeline needs to record it)
+    page_hash: Optional[str] = None
+    interval_seconds: Optional[float] = None
 
 
 @dataclass

@@ -24,6 +24,11 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
 
 logger = logging.getLogger(__name__)
+# Scrapy's log handler filters records by LOG_LEVEL but leaves loggers at NOTSET,
+# so pymongo would build a debug record (the command as JSON) for every command,
+# only for the handler to drop it. Unless someone configured pymongo's logger:
+if logging.getLogger("pymongo").level == logging.NOTSET:
+    logging.getLogger("pymongo").setLevel(logging.INFO)
 
 DEFAULT_DATABASE = "newscrawler"
 DEFAULT_EMBEDDED_PORT = 27217
@@ -45,6 +50,13 @@ INDEXES = {
         ([("source", ASCENDING), ("status", ASCENDING), ("next_check", ASCENDING)], {"name": "due_checks"}),
     ],
 }
+
+# What a crawl needs to know of a tracked article before fetching it again:
+# validators for a conditional GET, and the hash of the page its latest
+# version was read from (a page with the same bytes needs no extraction).
+PAGE_FIELDS = {"url": 1, "etag": 1, "last_modified": 1, "page_hash": 1, "interval_seconds": 1}
+# secantusdb answers an $in of n ids in time growing with n squared: small batches.
+LOOKUP_BATCH_SIZE = 100
 
 LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
                           "text_length": 1,
@@ -210,7 +222,7 @@ class RevisionStore:
         article_id, version = revision["article_id"], revision["version"]
         self.db.articles.update_one(
             {"_id": article_id, "version": {"$not": {"$gte": version}}},
-            {"$set": summary_of(revision)},
+            {"$set": summary_of(revision), "$unset": {"page_hash": ""}},  # the page it came from is unknown
         )
         self.clear_pending(article_id, version)
 
@@ -220,26 +232,42 @@ class RevisionStore:
 
     # Recording checks that stored no new version
 
-    def record_check(self, article_id: str, fields: dict) -> None:
+    def record_check(self, article_id: str, fields: dict, page_of_version: tuple[int, str] | None = None) -> None:
         """Record a check (unchanged, not modified, failed, held...) and its new tracking state.
+
+        `page_of_version` (version, page hash): the checked page was found to
+        have the text of that version, so its hash becomes the article's
+        `page_hash`, unless another version has become the latest meanwhile.
 
         Checks are sent in batches, one bulk write per CHECK_BATCH_SIZE checks
         or CHECK_BATCH_SECONDS, so that an unchanged article costs one round
         trip (its read). Reading or writing an article first sends its own
         pending check; a crash loses at most the pending checks, which only
-        hold check counts and times.
+        hold check counts, times and page hashes.
         """
-        update = UpdateOne({"_id": article_id},
-                           {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}})
+        if self.queue_check(article_id, fields, page_of_version=page_of_version):
+            self.flush_checks()
+
+    def queue_check(self, article_id: str, fields: dict, page_of_version: tuple[int, str] | None = None,
+                    only_if_page: str | None = None) -> bool:
+        """Add a check to the next batch, sending nothing; True when the batch is due.
+
+        `only_if_page`: the check holds only while the article's page hash is
+        this one and no version is being written (see record_check for the rest).
+        """
+        condition = {"page_hash": only_if_page, "pending_version": {"$exists": False}} if only_if_page else {}
+        updates = [UpdateOne({"_id": article_id, **condition},
+                             {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}})]
+        if page_of_version:
+            version, page_hash = page_of_version
+            updates.append(UpdateOne({"_id": article_id, "version": version}, {"$set": {"page_hash": page_hash}}))
         with self._checks_lock:
             if not self._checks:
                 self._checks_since = time.monotonic()
-            self._checks.append((article_id, update))
+            self._checks.extend((article_id, update) for update in updates)
             self._checked_articles.add(article_id)
-            due = (len(self._checks) >= self.CHECK_BATCH_SIZE
-                   or time.monotonic() - self._checks_since >= self.CHECK_BATCH_SECONDS)
-        if due:
-            self.flush_checks()
+            return (len(self._checks) >= self.CHECK_BATCH_SIZE
+                    or time.monotonic() - self._checks_since >= self.CHECK_BATCH_SECONDS)
 
     def flush_checks(self) -> None:
         """Send the pending checks; on failure they stay pending."""
@@ -283,12 +311,24 @@ class RevisionStore:
                 # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
                 {**due, "_id": candidate["_id"], "lease_until": {"$not": {"$gt": now}}},
                 {"$set": {"lease_until": now + lease}},
-                projection={"url": 1, "etag": 1, "last_modified": 1, "next_check": 1},
+                projection={**PAGE_FIELDS, "next_check": 1},
             )
             if article is not None:
                 claimed.append(article)
         candidates.close()
         return claimed
+
+    def known_pages(self, article_ids: list[str]) -> dict[str, dict]:
+        """PAGE_FIELDS of those of these articles that are tracked, by id."""
+        known = {}
+        try:
+            for start in range(0, len(article_ids), LOOKUP_BATCH_SIZE):
+                batch = article_ids[start:start + LOOKUP_BATCH_SIZE]
+                for article in self.db.articles.find({"_id": {"$in": batch}}, projection=PAGE_FIELDS):
+                    known[article["_id"]] = article
+        except PyMongoError as error:
+            raise StorageUnavailable(f"cannot read tracked articles from {self.uri}: {error}") from error
+        return known
 
     def version_with_hash(self, article_id: str, content_hash: str) -> int | None:
         """The newest earlier version with exactly this content, if any."""

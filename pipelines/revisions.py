@@ -7,8 +7,10 @@ For an `ArticleItem` (a page with text):
   downstream as a `ChangeItem` (so `-O changes.jsonl` exports changes). Content
   equal to an earlier version is a change of kind "revert" naming that version.
 
-For a `CheckItem` (no text to compare): not modified counts as unchanged; a
-failed fetch backs off; a page gone (404/410) becomes a "removed" version and
+For a `CheckItem` (no text to compare): not modified (304) counts as
+unchanged, and so does a page with the very bytes the latest version was read
+from (the article's `page_hash`, set whenever a check finds a page's text to be
+the latest version's); a failed fetch backs off; a page gone (404/410) becomes a "removed" version and
 change record and is not checked again; a moved page is not checked again.
 
 Two crawls at once may race for the same version: the unique index on
@@ -26,7 +28,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.exceptions import CloseSpider, DropItem
 
-from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, ChangeItem
+from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ChangeItem
 from newscrawler.schedule import STATUS_REASONS, Schedule
 from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
@@ -171,8 +173,20 @@ class RevisionPipeline:
 
     async def process_item(self, item):
         """Stores the item in a worker thread: database round trips must not
-        hold up downloading and extraction on the reactor thread."""
+        hold up downloading and extraction on the reactor thread. An unchanged
+        page needs no round trip of its own: its check joins the next batch."""
+        adapter = ItemAdapter(item)
+        if adapter.get("outcome") == UNCHANGED and time.monotonic() >= self.away_until:
+            if self._queue_unchanged_page(adapter):
+                await asyncio.to_thread(self._flush_checks)
+            raise CheckRecorded(f"unchanged page: {adapter['url']}")
         return await asyncio.to_thread(self.store_item, item)
+
+    def _flush_checks(self) -> None:
+        try:
+            self.store.flush_checks()
+        except DatabaseAway as error:  # they stay queued for the next batch
+            logger.warning("Database unreachable, check records kept for the next batch: %s", error)
 
     def store_item(self, item):
         if time.monotonic() < self.away_until:
@@ -184,6 +198,10 @@ class RevisionPipeline:
 
     def _process(self, item):
         adapter = ItemAdapter(item)
+        if adapter.get("outcome") == UNCHANGED:  # queued once: never retried, so never twice
+            if self._queue_unchanged_page(adapter):
+                self._flush_checks()
+            raise CheckRecorded(f"unchanged page: {adapter['url']}")
         if "outcome" in adapter:
             return self._process_check(adapter)
         for _ in range(self.MAX_VERSION_RACES):
@@ -199,7 +217,8 @@ class RevisionPipeline:
     def _process_article(self, adapter: ItemAdapter):
         article, latest = self._current_state(adapter["article_id"])
         if latest and latest["content_hash"] == adapter["content_hash"]:
-            self._record_quiet_check(adapter, article, "unchanged")
+            page = (latest["version"], adapter["page_hash"]) if adapter.get("page_hash") else None
+            self._record_quiet_check(adapter, article, "unchanged", page_of_version=page)
             self._count("newscrawler/articles/unchanged")
             raise Unchanged(f"unchanged: {adapter['url']}")
         revision = self._revision(adapter, (latest["version"] + 1) if latest else 1)
@@ -209,7 +228,7 @@ class RevisionPipeline:
             doubt = self._doubt(revision, latest, article)
             if doubt:
                 return self._hold(adapter, article, doubt)
-        change = self._store_version(revision, latest)
+        change = self._store_version(revision, latest, adapter.get("page_hash"))
         if change is None:
             self._count("newscrawler/articles/new")
             raise FirstRevision(f"new article: {adapter['url']}")
@@ -271,8 +290,9 @@ class RevisionPipeline:
         logger.info("Holding new text of %s until a second check agrees (%s)", adapter["url"], doubt)
         raise Held(f"held ({doubt}): {adapter['url']}")
 
-    def _store_version(self, revision: dict, latest: dict | None) -> ChangeItem | None:
-        """Write revision N+1, its change record and the article summary, in that order."""
+    def _store_version(self, revision: dict, latest: dict | None, page_hash: str | None = None) -> ChangeItem | None:
+        """Write revision N+1, its change record and the article summary, in that order.
+        `page_hash`: of the page the revision was read from, if any."""
         self.store.begin_revision(revision)
         self.store.add_revision(revision)
         change = self._store_change(revision) if latest else None
@@ -281,7 +301,7 @@ class RevisionPipeline:
             tracking = self.schedule.after_removal(tracking.interval, STATUS_GONE, STATUS_REASONS[STATUS_GONE])
         result = "new" if latest is None else "changed" if revision["kind"] != REMOVED else "gone"
         self.store.finish_revision(revision, {**tracking.as_fields(), **self._check_fields(revision, result),
-                                              "held_hash": None})
+                                              "held_hash": None, "page_hash": page_hash})
         return change
 
     def _store_change(self, revision: dict) -> ChangeItem:
@@ -312,6 +332,23 @@ class RevisionPipeline:
             self._record_quiet_check(adapter, article, outcome)
         raise CheckRecorded(f"{outcome}: {adapter['url']}")
 
+    def _queue_unchanged_page(self, adapter: ItemAdapter) -> bool:
+        """Queue the check of a page with the very bytes the latest version was
+        read from; True when the batch of checks is due.
+
+        The check holds only if the article's page hash is still that one: if
+        another crawl has stored a version since the spider looked the article
+        up, the check is not recorded, and the article stays due, to be
+        compared by the next crawl. Nothing is read first: the spider's lookup
+        brought the interval the schedule needs."""
+        interval = adapter.get("interval_seconds")
+        tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
+                                                   adapter["fetched_at"])
+        fields = {**tracking.as_fields(), **self._check_fields(adapter, "unchanged"), "held_hash": None}
+        self._count("newscrawler/checks/unchanged")
+        self._count("newscrawler/articles/unchanged")
+        return self.store.queue_check(adapter["article_id"], fields, only_if_page=adapter["page_hash"])
+
     def _store_removal(self, adapter: ItemAdapter, latest: dict) -> ChangeItem:
         removal = {
             "article_id": adapter["article_id"], "url": adapter["url"], "source": adapter["source"],
@@ -322,12 +359,13 @@ class RevisionPipeline:
         self._count("newscrawler/articles/removed")
         return self._store_version(removal, latest)
 
-    def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None) -> None:
+    def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None,
+                            page_of_version: tuple[int, str] | None = None) -> None:
         interval = article.get("interval_seconds")
         tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
                                                    adapter["fetched_at"])
         fields = {**tracking.as_fields(), **self._check_fields(adapter, result), "held_hash": held_hash}
-        self.store.record_check(adapter["article_id"], fields)
+        self.store.record_check(adapter["article_id"], fields, page_of_version)
 
     @staticmethod
     def _check_fields(checked, result: str) -> dict:

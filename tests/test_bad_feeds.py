@@ -78,7 +78,7 @@ def test_unusable_document_gives_no_requests(body, problem, caplog):
 def test_html_response_class_makes_no_difference():
     spider = make_spider()
     body = b"<html><head><title>Login</title></head><body><form></form></body></html>"
-    assert list(spider.parse_feed(HtmlResponse(FEED_URL, body=body))) == []
+    assert spider.entry_requests(HtmlResponse(FEED_URL, body=body)) == []
     assert stats(spider) == {"newscrawler/feed/unusable/html": 1}
 
 

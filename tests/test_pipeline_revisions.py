@@ -1,3 +1,4 @@
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,9 +15,9 @@ URL = "https://www.bbc.co.uk/news/uk-12345678"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 
-def article(body, headline="Headline", fetched_at=T0, byline=None):
+def article(body, headline="Headline", fetched_at=T0, byline=None, page_hash=None):
     item = ArticleItem(article_id=URL, url=URL, source="bbc", headline=headline, body=list(body),
-                       fetched_at=fetched_at, byline=byline)
+                       fetched_at=fetched_at, byline=byline, page_hash=page_hash)
     return NormalisePipeline().process_item(item)
 
 
@@ -249,3 +250,91 @@ def test_byline_change_is_recorded_with_the_text_change(pipeline, store):
     assert change.byline_changed and not change.headline_changed
     assert (change.old_byline, change.new_byline) == ("By Ann Smith", "By Ann Smith and Bob Jones")
     assert store.changes(URL)[0]["byline_changed"] is True
+
+
+# The page hash: which page bytes the latest version was read from
+
+def fetch(body, hours, page_hash):
+    return article(body, fetched_at=T0 + timedelta(hours=hours), page_hash=page_hash)
+
+
+def outcome_of(pipeline, item):
+    try:
+        return pipeline.store_item(item)
+    except DropItem as dropped:
+        return dropped
+
+
+def test_page_hash_follows_the_page_the_latest_version_was_read_from(pipeline, store):
+    full = ["A first long paragraph.", "A second long paragraph.", "A third long paragraph."]
+    assert isinstance(outcome_of(pipeline, fetch(full, 0, "page-1")), FirstRevision)
+    assert store.article(URL)["page_hash"] == "page-1"
+    assert isinstance(outcome_of(pipeline, fetch(full, 1, "page-2")), Unchanged)  # other bytes, same text
+    assert store.article(URL)["page_hash"] == "page-2"
+    assert isinstance(outcome_of(pipeline, fetch(full[:1], 2, "page-3")), Held)  # doubtful text: not its page
+    assert store.article(URL)["page_hash"] == "page-2"
+    outcome_of(pipeline, fetch(full[:2], 3, "page-4"))
+    assert store.article(URL)["version"] == 2 and store.article(URL)["page_hash"] == "page-4"
+    outcome_of(pipeline, check("gone", T0 + timedelta(hours=4), http_status=404))
+    assert store.article(URL)["page_hash"] is None  # the latest version, "removed", has no page
+
+
+def test_same_page_again_counts_as_unchanged(pipeline, store, crawler):
+    outcome_of(pipeline, fetch(["A."], 0, "page-1"))
+    result = outcome_of(pipeline, check("unchanged", T0 + timedelta(hours=1), http_status=200, page_hash="page-1",
+                                        interval_seconds=1800))
+    assert isinstance(result, CheckRecorded)
+    tracking = store.article(URL)
+    assert tracking["last_check_result"] == "unchanged" and tracking["checks"] == 2
+    assert tracking["interval_seconds"] == 2160 and len(store.revisions(URL)) == 1
+    assert crawler.stats.get_value("newscrawler/articles/unchanged") == 1
+
+
+def test_same_page_check_waits_in_a_batch_without_a_round_trip(crawler, store):
+    revisions = RevisionPipeline.from_crawler(crawler)
+    revisions.open_spider()
+    try:
+        with pytest.raises(FirstRevision):
+            revisions.store_item(fetch(["A."], 0, "page-1"))
+        revisions.store.flush_checks()
+        item = check("unchanged", T0 + timedelta(hours=1), http_status=200, page_hash="page-1", interval_seconds=1800)
+        with pytest.raises(CheckRecorded):
+            asyncio.run(revisions.process_item(item))
+        assert store.article(URL)["checks"] == 1  # not sent yet
+    finally:
+        revisions.close_spider()  # sends it
+    assert store.article(URL)["checks"] == 2 and store.article(URL)["last_check_result"] == "unchanged"
+
+
+def test_same_page_as_an_older_version_is_not_taken_as_unchanged(pipeline, store, crawler):
+    """Another crawl stored version 2 after this crawl looked up the page of version 1:
+    the check is not recorded, and the article stays due for the next crawl to compare."""
+    outcome_of(pipeline, fetch(["A."], 0, "page-1"))
+    outcome_of(pipeline, fetch(["B."], 1, "page-2"))
+    before = store.article(URL)
+    outcome_of(pipeline, check("unchanged", T0 + timedelta(hours=2), http_status=200, page_hash="page-1"))
+    after = store.article(URL)
+    assert after["checks"] == before["checks"] and after["next_check"] == before["next_check"]
+    assert after["last_check_result"] == "changed" and after["page_hash"] == "page-2"
+
+
+def test_unchanged_check_of_an_older_version_leaves_the_page_hash(pipeline, store):
+    """A check that found version 1's text must not name its page as the page of version 2."""
+    outcome_of(pipeline, fetch(["A."], 0, "page-1"))
+    outcome_of(pipeline, fetch(["B."], 1, "page-2"))
+    store.record_check(URL, {"last_check_result": "unchanged"}, page_of_version=(1, "page-1b"))
+    store.flush_checks()
+    assert store.article(URL)["page_hash"] == "page-2"
+    store.record_check(URL, {"last_check_result": "unchanged"}, page_of_version=(2, "page-2b"))
+    store.flush_checks()
+    assert store.article(URL)["page_hash"] == "page-2b"
+
+
+def test_repaired_summary_forgets_the_page_hash(pipeline, store):
+    outcome_of(pipeline, fetch(["A."], 0, "page-1"))
+    revision = pipeline._revision(ItemAdapter(fetch(["B."], 1, "page-2")), 2)
+    store.begin_revision(revision)
+    store.add_revision(revision)  # the crawl died here
+    store.repair_summary(revision)
+    summary = store.article(URL)
+    assert summary["version"] == 2 and "page_hash" not in summary

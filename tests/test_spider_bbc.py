@@ -12,9 +12,11 @@ from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from newscrawler.items import FAILED, GONE, ArticleItem, CheckItem
+from newscrawler.items import FAILED, GONE, UNCHANGED, ArticleItem, CheckItem
 from newscrawler.rechecks import NONE
-from newscrawler.spiders.bbc import BBCSpider, fetch_failure_reason
+from newscrawler.spiders import bbc
+from newscrawler.spiders.bbc import BBCSpider, fetch_failure_reason, page_hash
+from newscrawler.storage import StorageUnavailable
 from tests.conftest import FIXTURES, rss_feed
 
 FEED_URL = "http://127.0.0.1:8000/feed.xml"
@@ -38,7 +40,7 @@ def feed_response(body: bytes, url: str = FEED_URL, response_class=XmlResponse, 
 
 
 def requests_from_feed(spider: BBCSpider, body: bytes, url: str = FEED_URL, **meta) -> list[Request]:
-    return list(spider.parse_feed(feed_response(body, url, **meta)))
+    return spider.entry_requests(feed_response(body, url, **meta))
 
 
 def page_response(url: str, body: bytes, content_type: str | None = "text/html", status: int = 200,
@@ -146,7 +148,7 @@ def test_failed_fetch_becomes_a_failed_check_with_a_counter(caplog):
 def test_article_requested_by_a_recheck_is_a_duplicate_in_a_feed():
     spider = make_spider()
     url = "https://www.bbc.co.uk/news/uk-12345678"
-    spider.article_request(url, feed_url=None, validators={"etag": '"v1"'})
+    spider.article_request(url, feed_url=None)
     assert requests_from_feed(spider, rss_feed([url + "?at_medium=RSS"])) == []
     assert stats(spider)["newscrawler/feed/links_skipped/duplicate"] == 1
 
@@ -162,3 +164,83 @@ def test_recheck_of_an_article_already_requested_from_a_feed_is_not_repeated():
         return [request async for request in spider.start()]
 
     assert [r.url for r in asyncio.run(collect())] == [FEED_URL, "https://www.bbc.co.uk/news/uk-87654321"]
+
+
+# What the spider knows of tracked articles before fetching them
+
+def parse_feed_with_database(spider: BBCSpider, body: bytes) -> list[Request]:
+    async def collect():
+        return [request async for request in spider.parse_feed(feed_response(body))]
+
+    return asyncio.run(collect())
+
+
+def test_feed_requests_for_tracked_articles_are_conditional_and_know_their_page():
+    spider = make_spider()
+    tracked, untracked = "https://www.bbc.co.uk/news/uk-12345678", "https://www.bbc.co.uk/news/uk-87654321"
+    looked_up = []
+
+    def known_pages(article_ids):
+        looked_up.append(article_ids)
+        return {tracked: {"_id": tracked, "etag": '"v1"', "last_modified": "Sun, 01 Mar 2026 11:00:00 GMT",
+                          "page_hash": "hash-of-v1"}}
+
+    spider.rechecks.known_pages = known_pages
+    first, second = parse_feed_with_database(spider, rss_feed([tracked, untracked]))
+    assert looked_up == [[tracked, untracked]]  # one lookup for a batch of entries
+    assert first.headers["If-None-Match"] == b'"v1"'
+    assert first.headers["If-Modified-Since"] == b"Sun, 01 Mar 2026 11:00:00 GMT"
+    assert first.cb_kwargs["known"]["page_hash"] == "hash-of-v1"
+    assert "If-None-Match" not in second.headers and "known" not in second.cb_kwargs
+
+
+def test_feed_articles_are_fetched_in_full_when_the_database_cannot_say(caplog):
+    spider = make_spider()
+
+    def database_away(article_ids):
+        raise StorageUnavailable("connection refused")
+
+    spider.rechecks.known_pages = database_away
+    links = [f"https://www.bbc.co.uk/news/uk-{10000000 + n}" for n in range(250)]
+    requests = parse_feed_with_database(spider, rss_feed(links))
+    assert [r.url for r in requests] == links
+    assert stats(spider)["newscrawler/feed/known_pages_unavailable"] == 1  # asked once, not for every batch
+    assert "could not read what is known of them (connection refused)" in caplog.text
+
+
+def test_page_with_the_known_bytes_is_unchanged_without_extraction(monkeypatch):
+    spider = make_spider()
+    body = (PAGES / "6072486.stm.html").read_bytes()
+    response = page_response("https://news.bbc.co.uk/1/hi/uk/6072486.stm", body)
+    monkeypatch.setattr(bbc, "extract", lambda *args: pytest.fail("extracted a page known to be unchanged"))
+    known = {"page_hash": page_hash(body, "text/html"), "interval_seconds": 2160.0}
+    [check] = spider.parse_article(response, article_id=response.url, feed_url=None, known=known)
+    assert isinstance(check, CheckItem) and check.outcome == UNCHANGED and check.interval_seconds == 2160.0
+    assert check.page_hash == page_hash(body, "text/html") and check.http_status == 200
+    assert stats(spider) == {"newscrawler/pages/same_as_stored": 1}
+
+
+def test_page_with_other_bytes_is_extracted_and_carries_its_hash():
+    spider = make_spider()
+    body = (PAGES / "6072486.stm.html").read_bytes()
+    response = page_response("https://news.bbc.co.uk/1/hi/uk/6072486.stm", body, content_type="text/html")
+    [item] = spider.parse_article(response, article_id=response.url, feed_url=None,
+                                  known={"page_hash": "older page", "interval_seconds": 1800.0})
+    assert isinstance(item, ArticleItem) and item.page_hash == page_hash(body, "text/html")
+
+
+def test_page_hash_depends_on_the_bytes_and_the_declared_charset():
+    body = (PAGES / "6072486.stm.html").read_bytes()
+    assert page_hash(body, "text/html") == page_hash(body, " Text/HTML ")
+    assert page_hash(body, "text/html") != page_hash(body + b" ", "text/html")
+    assert page_hash(body, "text/html; charset=utf-8") != page_hash(body, "text/html; charset=cp1252")
+
+
+def test_a_long_feed_is_looked_up_in_batches():
+    spider = make_spider()
+    links = [f"https://www.bbc.co.uk/news/uk-{10000000 + n}" for n in range(250)]
+    batches = []
+    spider.rechecks.known_pages = lambda article_ids: batches.append(article_ids) or {}
+    requests = parse_feed_with_database(spider, rss_feed(links))
+    assert [r.url for r in requests] == links
+    assert [len(batch) for batch in batches] == [100, 100, 50] and sum(batches, []) == links

@@ -2,13 +2,18 @@
 
 It only routes: feed entries and due articles become requests for canonical
 article URLs, article pages go to extraction, and what comes back becomes an
-`ArticleItem` (page text) or a `CheckItem` (304, gone, moved, failed).
-Comparing and storing is the pipelines' job. Feeds are read by
+`ArticleItem` (page text) or a `CheckItem` (304, unchanged page, gone, moved,
+failed). Comparing and storing is the pipelines' job, but before fetching a
+tracked article the spider reads what the last check learnt of it: validators
+for a conditional GET, and the hash of the page its latest version came from.
+A page with those very bytes is unchanged without being extracted, which is
+most re-checks of a change tracker. Feeds are read by
 `newscrawler.feedparsing` rather than `XMLFeedSpider`, whose iterator is not
 safe with hostile feeds; every feed entry or page not used is counted under
 `newscrawler/...` and logged with its URL.
 """
 import asyncio
+import hashlib
 import logging
 
 from scrapy import Request, Spider
@@ -19,8 +24,9 @@ from newscrawler.clock import clock_from_settings
 from newscrawler.extraction import ExtractionError, NotAnArticle, UnknownLayout, extract
 from newscrawler.feedparsing import MALFORMED, Feed, is_remote_feed, link_refusal, read_feed
 from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
-from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, ArticleItem, CheckItem
+from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ArticleItem, CheckItem
 from newscrawler.rechecks import DUE, Rechecks
+from newscrawler.storage import LOOKUP_BATCH_SIZE, StorageUnavailable
 from newscrawler.urls import article_id, canonical_url, page_kind
 
 PERMANENT_REDIRECTS = {301, 308}
@@ -56,19 +62,45 @@ class BBCSpider(Spider):
         claimed = await asyncio.to_thread(self.rechecks.claim, self.source, self.clock(), self.recheck_mode)
         for article in claimed:
             if article["url"] not in self.requested_urls:
-                yield self.article_request(article["url"], feed_url=None, validators=article)
+                yield self.with_known_page(self.article_request(article["url"], feed_url=None), article)
+
+    def closed(self, reason):
+        self.rechecks.close()
 
     def feed_failed(self, failure):
         self.crawler.stats.inc_value("newscrawler/feed/fetch_failed")
         self.logger.error("Could not fetch feed %s: %s", failure.request.url, failure.value)
 
-    def parse_feed(self, response):
+    async def parse_feed(self, response):
+        """Requests for the feed's articles, a batch at a time, so that the
+        first are fetched while the database is asked about the next."""
+        requests = self.entry_requests(response)
+        database_answers = True
+        for start in range(0, len(requests), LOOKUP_BATCH_SIZE):
+            batch = requests[start:start + LOOKUP_BATCH_SIZE]
+            known = {}
+            if database_answers:
+                known = await self.known_pages([request.cb_kwargs["article_id"] for request in batch], response.url)
+                database_answers = known is not None
+            for request in batch:
+                yield self.with_known_page(request, (known or {}).get(request.cb_kwargs["article_id"]))
+
+    def entry_requests(self, response) -> list[Request]:
+        """The article requests for a feed's entries, before anything is known of them."""
         feed = read_feed(response.body, self.feed_max_entries)
         self.report_feed(response.url, feed)
-        for link in feed.links:
-            request = self.entry_request(response, link)
-            if request:
-                yield request
+        requests = (self.entry_request(response, link) for link in feed.links)
+        return [request for request in requests if request]
+
+    async def known_pages(self, article_ids: list[str], feed_url: str) -> dict[str, dict] | None:
+        """What the database knows of these articles' pages; None if it cannot say."""
+        try:
+            return await asyncio.to_thread(self.rechecks.known_pages, article_ids)
+        except StorageUnavailable as error:
+            self.crawler.stats.inc_value("newscrawler/feed/known_pages_unavailable")
+            self.logger.warning("Fetching the articles of %s in full: could not read what is known of "
+                                "them (%s)", feed_url, error)
+            return None
 
     def report_feed(self, url: str, feed: Feed) -> None:
         stats = self.crawler.stats
@@ -120,29 +152,35 @@ class BBCSpider(Spider):
         """The feed URL before any redirect: links may go to that host even when it is private."""
         return response.meta.get("redirect_urls", [response.url])[0]
 
-    def article_request(self, url: str, feed_url: str | None, validators: dict | None = None,
-                        guard_redirects: bool = False) -> Request:
-        """A request for an article page; re-checks send the stored validators
-        for a conditional GET and never come from a cache.
+    def article_request(self, url: str, feed_url: str | None, guard_redirects: bool = False) -> Request:
+        """A request for an article page, never served from a cache.
 
         The spider drops duplicates itself (requested_urls), counting them, so
         the request bypasses Scrapy's dupefilter: that would also silently drop
         a redirect back to a URL already fetched, where a redirect loop must
         run into REDIRECT_MAX_TIMES and end as a failed check."""
         self.requested_urls.add(url)
-        headers = {}
-        if validators and validators.get("etag"):
-            headers["If-None-Match"] = validators["etag"]
-        if validators and validators.get("last_modified"):
-            headers["If-Modified-Since"] = validators["last_modified"]
         return Request(
-            url, headers=headers, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
+            url, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"article_id": article_id(url), "feed_url": feed_url},
             meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True,
                   PrivateRedirectGuard.META_KEY: guard_redirects},
         )
 
-    def parse_article(self, response, article_id: str, feed_url: str | None):
+    @staticmethod
+    def with_known_page(request: Request, known: dict | None) -> Request:
+        """The request of a tracked article: a conditional GET with its stored
+        validators, and the hash of the page its latest version came from."""
+        if known:
+            if known.get("etag"):
+                request.headers["If-None-Match"] = known["etag"]
+            if known.get("last_modified"):
+                request.headers["If-Modified-Since"] = known["last_modified"]
+            request.cb_kwargs["known"] = known
+        return request
+
+    def parse_article(self, response, article_id: str, feed_url: str | None, known: dict | None = None):
+        """`known`: what the last check learnt of a tracked article (storage.PAGE_FIELDS)."""
         if response.status in ANSWERS_WITHOUT_TEXT:
             yield self.check(article_id, response, ANSWERS_WITHOUT_TEXT[response.status])
             return
@@ -153,6 +191,12 @@ class BBCSpider(Spider):
         content_type = self.header(response, b"Content-Type")
         if not self.is_html(response, content_type):
             yield self.failed(article_id, response, "not_html", f"Not an HTML page ({content_type})")
+            return
+        fetched_page_hash = page_hash(response.body, content_type)
+        if known and fetched_page_hash == known.get("page_hash") and not final_id:
+            self.crawler.stats.inc_value("newscrawler/pages/same_as_stored")
+            yield self.check(article_id, response, UNCHANGED, page_hash=fetched_page_hash,
+                             interval_seconds=known.get("interval_seconds"))
             return
         try:
             page = extract(response.url, response.body, content_type)
@@ -172,6 +216,7 @@ class BBCSpider(Spider):
             headline=page.headline, byline=page.byline, published=page.published, modified=page.modified,
             body=list(page.body), fetched_at=self.clock(), http_status=response.status,
             etag=self.header(response, b"ETag"), last_modified=self.header(response, b"Last-Modified"),
+            page_hash=fetched_page_hash,
         )
 
     def moved_to(self, response, article_id: str) -> str | None:
@@ -208,6 +253,15 @@ class BBCSpider(Spider):
     def header(response, name: bytes) -> str | None:
         value = response.headers.get(name)
         return value.decode("latin-1") if value else None
+
+
+def page_hash(body: bytes, content_type: str | None) -> str:
+    """Identifies what extraction gets from a page: its bytes, and the
+    Content-Type header that can change how they decode."""
+    digest = hashlib.sha256((content_type or "").strip().lower().encode("latin-1"))
+    digest.update(b"\n")
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def fetch_failure_reason(failure) -> str:
