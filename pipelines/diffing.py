@@ -404,8 +404,22 @@ def _field(version: dict, name: str) -> str:
 
 def _skeleton(text: str) -> str:
     """The text without whitespace and punctuation."""
-    return "".join(ch for ch in text
-                   if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    return text.translate(_SKELETON_TABLE)
+
+
+class _SkeletonTable(dict):
+    """A str.translate table that drops whitespace and punctuation, filled in
+    as characters are first met (a table of all of Unicode would take a
+    noticeable time to build at import, and per-character Python code is slow)."""
+
+    def __missing__(self, code_point: int) -> int | None:
+        char = chr(code_point)
+        dropped = char.isspace() or unicodedata.category(char).startswith("P")
+        self[code_point] = None if dropped else code_point
+        return self[code_point]
+
+
+_SKELETON_TABLE = _SkeletonTable()
 
 
 def _without_stamps(text: str) -> str:

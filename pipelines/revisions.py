@@ -223,7 +223,7 @@ class RevisionPipeline:
             raise Unchanged(f"unchanged: {adapter['url']}")
         revision = self._revision(adapter, (latest["version"] + 1) if latest else 1)
         if latest:
-            revision["reverts_to"] = self.store.version_with_hash(adapter["article_id"], adapter["content_hash"])
+            revision["reverts_to"] = self._reverted_to(adapter["article_id"], latest, adapter["content_hash"])
             revision["kind"] = REVERT if revision["reverts_to"] else CONTENT
             doubt = self._doubt(revision, latest, article)
             if doubt:
@@ -234,6 +234,12 @@ class RevisionPipeline:
             raise FirstRevision(f"new article: {adapter['url']}")
         self._count("newscrawler/articles/changed")
         return change
+
+    def _reverted_to(self, article_id: str, latest: dict, content_hash: str) -> int | None:
+        """The newest version before the latest with exactly this content, if any."""
+        if latest["version"] == 1:  # nothing before it: no need to ask
+            return None
+        return self.store.version_with_hash(article_id, content_hash)
 
     def _current_state(self, article_id: str) -> tuple[dict | None, dict | None]:
         """The article document and a description of its latest revision.

@@ -1,4 +1,5 @@
 """Tests for the pure diff model: paragraph ops, word diffs, counts, classification."""
+import unicodedata
 from pathlib import Path
 
 import lxml.html
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.diffing import apply_diff, count_ops, diff_blocks, diff_versions, diff_words
+from pipelines.diffing import _skeleton, apply_diff, count_ops, diff_blocks, diff_versions, diff_words
 
 VERSIONS = Path(__file__).resolve().parent / "fixtures" / "bbc" / "versions"
 
@@ -325,3 +326,9 @@ def test_real_bbc_article_that_lost_two_paragraphs():
     ]
     assert set(kinds(ops)) == {"equal", "removed"}
     assert_rebuilds(old, new, ops)
+
+
+@given(st.text())
+def test_skeleton_drops_exactly_whitespace_and_punctuation(text):
+    kept = [char for char in text if not char.isspace() and not unicodedata.category(char).startswith("P")]
+    assert _skeleton(text) == "".join(kept)
