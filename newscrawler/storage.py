@@ -106,6 +106,7 @@ class RevisionStore:
         self.timeout_ms = timeout_ms
         self.client = None
         self.db = None
+        self.db_before_journal = None  # the same database, writes acknowledged before the journal has them
         self._checks: list[tuple[str, UpdateOne]] = []  # (article id, its update)
         self._checked_articles: set[str] = set()
         self._checks_since = 0.0
@@ -126,6 +127,8 @@ class RevisionStore:
         try:
             self.client.admin.command("ping")
             self.db = self.client[self.database_name]
+            self.db_before_journal = self.client.get_database(self.database_name,
+                                                              write_concern=WriteConcern(w=1, j=False))
             self.ensure_indexes()
         except PyMongoError as error:
             self.close()
@@ -283,19 +286,15 @@ class RevisionStore:
         if not batch:
             return
         try:
-            self._articles_unjournaled().bulk_write([update for _, update in batch], ordered=False)
+            # Acknowledged before the journal has them: half the cost on
+            # secantusdb, and check records may be lost in a crash anyway. The
+            # journal is sequential: any later journaled write makes them durable.
+            self.db_before_journal.articles.bulk_write([update for _, update in batch], ordered=False)
         except PyMongoError:
             with self._checks_lock:
                 self._checks[:0] = batch
                 self._checked_articles.update(article_id for article_id, _ in batch)
             raise
-
-    def _articles_unjournaled(self):
-        """The articles collection with writes acknowledged before they reach
-        the journal: about half the cost on secantusdb. Only for check records,
-        which may be lost in a crash anyway (see record_check); the journal is
-        sequential, so any later journaled write makes them durable too."""
-        return self.db.articles.with_options(write_concern=WriteConcern(w=1, j=False))
 
     def _flush_checks_of(self, article_id: str) -> None:
         if article_id in self._checked_articles:
