@@ -201,6 +201,9 @@ class BenchSite:
         self.pages = pages
         self.port = None
         self.requests = 0
+        # every answer made distinct by a comment, as pages with a per-request
+        # token are: the same text in new bytes
+        self.vary_bytes = False
         self._feeds = {}
         self._thread = None
 
@@ -243,7 +246,10 @@ class BenchSite:
                     request.setHeader(b"Content-Type", b"text/plain")
                     return b"not found"
                 request.setHeader(b"Content-Type", b"text/html")
-                return site.pages.body(number)
+                body = site.pages.body(number)
+                if site.vary_bytes:
+                    body = body.replace(b"</head>", b"<!-- request %d --></head>" % site.requests, 1)
+                return body
 
         factory = server.Site(Pages())
         factory.log = lambda request: None  # no access log
