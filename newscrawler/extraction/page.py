@@ -7,7 +7,7 @@ tree, so extraction stays a pure function of the HTML.
 """
 from functools import cached_property
 
-from newscrawler.extraction.text import json_ld_objects
+from newscrawler.extraction.text import json_ld_objects, visible_text
 
 
 class Page:
@@ -26,6 +26,11 @@ class Page:
     def first(self, query, default=None):
         found = self.find(query)
         return found[0] if found else default
+
+    def first_text(self, query) -> str:
+        """The visible text of the first result of query, or ""."""
+        element = self.first(query)
+        return visible_text(element) if element is not None else ""
 
     def meta(self, name: str) -> str | None:
         """The content of the first <meta name="name" content="..."> in the page.

@@ -8,7 +8,7 @@ indexes, twitter modules, reader comments) is a nested box and is left out.
 """
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import css_xpath, having, having_class, xpath
-from newscrawler.extraction.text import byline_from, parse_utc, visible_text, visible_texts
+from newscrawler.extraction.text import byline_from, parse_utc, visible_texts
 
 # div#story-body, div.story-body
 _STORY_BODY = xpath(
@@ -31,8 +31,7 @@ def matches(page: Page) -> bool:
 
 
 def headline(page: Page) -> str:
-    heading = page.first(_HEADING)
-    return visible_text(heading) if heading is not None else ""
+    return page.first_text(_HEADING)
 
 
 def body(page: Page) -> list[str]:

@@ -12,7 +12,6 @@ from newscrawler.extraction.text import (
     json_ld_value,
     parse_epoch_seconds,
     parse_utc,
-    visible_text,
     visible_texts,
 )
 
@@ -28,8 +27,7 @@ def matches(page: Page) -> bool:
 
 
 def headline(page: Page) -> str:
-    heading = page.first(_HEADING)
-    return visible_text(heading) if heading is not None else ""
+    return page.first_text(_HEADING)
 
 
 def body(page: Page) -> list[str]:

@@ -14,7 +14,6 @@ from newscrawler.extraction.text import (
     json_ld_person_names,
     json_ld_value,
     parse_utc,
-    visible_text,
     visible_texts,
 )
 
@@ -45,8 +44,7 @@ def matches(page: Page) -> bool:
 
 
 def headline(page: Page) -> str:
-    heading = page.first(_HEADING)
-    return visible_text(heading) if heading is not None else ""
+    return page.first_text(_HEADING)
 
 
 def body(page: Page) -> list[str]:

@@ -6,7 +6,7 @@ names such as "ssrcss-1up5zkp-StyledSummary", whose readable suffix is stable.
 """
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import class_containing, css, xpath
-from newscrawler.extraction.text import json_ld_value, parse_utc, visible_text, visible_texts
+from newscrawler.extraction.text import json_ld_value, parse_utc, visible_texts
 
 _SUMMARY = class_containing("//*", "-StyledSummary")
 _MEDIA_ITEM = class_containing("//*", "-StyledMediaItem")
@@ -21,8 +21,7 @@ def matches(page: Page) -> bool:
 
 
 def headline(page: Page) -> str:
-    heading = page.first(_HEADING)
-    return visible_text(heading) if heading is not None else ""
+    return page.first_text(_HEADING)
 
 
 def body(page: Page) -> list[str]:
