@@ -183,6 +183,8 @@ class RevisionStore:
                 "$setOnInsert": {"first_seen": revision["fetched_at"], "url": revision["url"],
                                  "source": revision["source"]},
                 "$max": {"pending_version": revision["version"]},
+                # the page of the latest version is in flux until finish_revision names it
+                "$set": {"page_hash": None},
             },
             upsert=True,
         )
@@ -257,15 +259,10 @@ class RevisionStore:
         if self.queue_check(article_id, fields, page_of_version=page_of_version):
             self.flush_checks()
 
-    def queue_check(self, article_id: str, fields: dict, page_of_version: tuple[int, str] | None = None,
-                    only_if_page: str | None = None) -> bool:
-        """Add a check to the next batch, sending nothing; True when the batch is due.
-
-        `only_if_page`: the check holds only while the article's page hash is
-        this one and no version is being written (see record_check for the rest).
-        """
-        condition = {"page_hash": only_if_page, "pending_version": {"$exists": False}} if only_if_page else {}
-        updates = [UpdateOne({"_id": article_id, **condition},
+    def queue_check(self, article_id: str, fields: dict, page_of_version: tuple[int, str] | None = None) -> bool:
+        """Add a check to the next batch, sending nothing; True when the batch
+        is due (see record_check)."""
+        updates = [UpdateOne({"_id": article_id},
                              {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}})]
         if page_of_version:
             version, page_hash = page_of_version

@@ -340,20 +340,21 @@ class RevisionPipeline:
 
     def _queue_unchanged_page(self, adapter: ItemAdapter) -> bool:
         """Queue the check of a page with the very bytes the latest version was
-        read from; True when the batch of checks is due.
+        read from; True when the batch of checks is due. Nothing is read first:
+        the spider's lookup brought the interval the schedule needs.
 
-        The check holds only if the article's page hash is still that one: if
-        another crawl has stored a version since the spider looked the article
-        up, the check is not recorded, and the article stays due, to be
-        compared by the next crawl. Nothing is read first: the spider's lookup
-        brought the interval the schedule needs."""
+        The article has a page hash only while its latest version is complete
+        (begin_revision clears it), so an interrupted write is always compared
+        in full, and repaired. A version stored by another crawl after this
+        one's lookup makes this check's schedule slightly off, as for any
+        quiet check recorded in a race; the versions stay right."""
         interval = adapter.get("interval_seconds")
         tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
                                                    adapter["fetched_at"])
         fields = {**tracking.as_fields(), **self._check_fields(adapter, "unchanged"), "held_hash": None}
         self._count("newscrawler/checks/unchanged")
         self._count("newscrawler/articles/unchanged")
-        return self.store.queue_check(adapter["article_id"], fields, only_if_page=adapter["page_hash"])
+        return self.store.queue_check(adapter["article_id"], fields)
 
     def _store_removal(self, adapter: ItemAdapter, latest: dict) -> ChangeItem:
         removal = {

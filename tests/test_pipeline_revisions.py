@@ -306,16 +306,16 @@ def test_same_page_check_waits_in_a_batch_without_a_round_trip(crawler, store):
     assert store.article(URL)["checks"] == 2 and store.article(URL)["last_check_result"] == "unchanged"
 
 
-def test_same_page_as_an_older_version_is_not_taken_as_unchanged(pipeline, store, crawler):
-    """Another crawl stored version 2 after this crawl looked up the page of version 1:
-    the check is not recorded, and the article stays due for the next crawl to compare."""
+def test_interrupted_write_leaves_no_page_hash_so_the_next_fetch_is_compared_and_repairs(pipeline, store, crawler):
     outcome_of(pipeline, fetch(["A."], 0, "page-1"))
-    outcome_of(pipeline, fetch(["B."], 1, "page-2"))
-    before = store.article(URL)
-    outcome_of(pipeline, check("unchanged", T0 + timedelta(hours=2), http_status=200, page_hash="page-1"))
-    after = store.article(URL)
-    assert after["checks"] == before["checks"] and after["next_check"] == before["next_check"]
-    assert after["last_check_result"] == "changed" and after["page_hash"] == "page-2"
+    revision = pipeline._revision(ItemAdapter(fetch(["B."], 1, "page-2")), 2)
+    store.begin_revision(revision)
+    store.add_revision(revision)  # the crawl died here
+    assert store.article(URL)["page_hash"] is None  # no fetch is taken as unchanged by its bytes now
+    outcome_of(pipeline, fetch(["A."], 2, "page-1"))  # page 1 again: compared with version 2, a revert
+    assert [r["version"] for r in store.revisions(URL)] == [1, 2, 3]
+    assert store.revision(URL, 3)["reverts_to"] == 1 and store.article(URL)["page_hash"] == "page-1"
+    assert crawler.stats.get_value("newscrawler/repairs/change_records") == 1
 
 
 def test_unchanged_check_of_an_older_version_leaves_the_page_hash(pipeline, store):
