@@ -131,6 +131,42 @@ def run_phase(name: str, normalise, revisions, fields: list[dict]) -> Phase:
                  Counter(COUNTER.counts), Counter(COUNTER.micros), outcomes)
 
 
+def run_same_page_phase(revisions, fields: list[dict]) -> Phase:
+    """Checks of pages the spider recognised by their bytes (CheckItem "unchanged"),
+    through RevisionPipeline.process_item as Scrapy calls it; NormalisePipeline passes them by."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from scrapy.exceptions import DropItem
+
+    from newscrawler.items import UNCHANGED, CheckItem
+
+    async def feed_all():
+        outcomes, seconds = Counter(), 0.0
+        for values in fields:
+            check = CheckItem(article_id=values["article_id"], url=values["url"], source=values["source"],
+                              outcome=UNCHANGED, fetched_at=datetime.now(timezone.utc), http_status=200,
+                              page_hash="bench", interval_seconds=1800.0)
+            started = time.perf_counter()
+            try:
+                result = await revisions.process_item(check)
+            except DropItem as dropped:
+                result = dropped
+            seconds += time.perf_counter() - started
+            outcomes[type(result).__name__] += 1
+        return outcomes, seconds
+
+    COUNTER.reset()
+    COUNTER.active = True
+    start = time.perf_counter()
+    outcomes, revision_seconds = asyncio.run(feed_all())
+    revisions.store.flush_checks()  # the last batch is part of the work
+    seconds = time.perf_counter() - start
+    COUNTER.active = False
+    return Phase("unchanged page", len(fields), seconds, 0.0, revision_seconds,
+                 Counter(COUNTER.counts), Counter(COUNTER.micros), outcomes)
+
+
 def bench_server(label: str, uri: str, database: str, new: list[dict], changed: list[dict]) -> list[Phase]:
     from pymongo import MongoClient
     with MongoClient(uri) as client:
@@ -139,6 +175,7 @@ def bench_server(label: str, uri: str, database: str, new: list[dict], changed: 
     try:
         phases = [run_phase("new", normalise, revisions, new),
                   run_phase("unchanged", normalise, revisions, new),
+                  run_same_page_phase(revisions, new),
                   run_phase("changed", normalise, revisions, changed)]
     finally:
         revisions.close_spider()
@@ -187,8 +224,11 @@ def main(argv=None) -> int:
         by_name = {p.name: p for p in phases}
         trips = by_name["unchanged"].round_trips
         ok = ok and trips <= TARGET_ROUND_TRIPS
+        same_page = by_name["unchanged page"]
         parts.append(f"{label}: new {by_name['new'].per_second:.0f}/s, unchanged {by_name['unchanged'].per_second:.0f}/s, "
-                     f"changed {by_name['changed'].per_second:.0f}/s items; unchanged path {trips:.2f} round trips/item")
+                     f"unchanged page (same bytes) {same_page.per_second:.0f}/s, "
+                     f"changed {by_name['changed'].per_second:.0f}/s items; unchanged path {trips:.2f} round trips/item "
+                     f"(compared in full), {same_page.round_trips:.2f} (same bytes)")
     print(f"\nsummary: {'; '.join(parts)}; target <= 1 round trip per unchanged article (<= {TARGET_ROUND_TRIPS} with batched writes): "
           f"{met(ok)}" + ("" if args.mongo_uri else "; no MONGO_URI given, secantusdb only"))
     return 0 if ok else 1
