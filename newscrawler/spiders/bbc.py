@@ -78,12 +78,11 @@ class BBCSpider(Spider):
         database_answers = True
         for start in range(0, len(requests), LOOKUP_BATCH_SIZE):
             batch = requests[start:start + LOOKUP_BATCH_SIZE]
-            known = {}
-            if database_answers:
-                known = await self.known_pages([request.cb_kwargs["article_id"] for request in batch], response.url)
-                database_answers = known is not None
-            for request in batch:
-                yield self.with_known_page(request, (known or {}).get(request.cb_kwargs["article_id"]))
+            article_ids = [request.cb_kwargs["article_id"] for request in batch]
+            known = await self.known_pages(article_ids, response.url) if database_answers else None
+            database_answers = known is not None
+            for request, article in zip(batch, article_ids):
+                yield self.with_known_page(request, known.get(article) if known else None)
 
     def entry_requests(self, response) -> list[Request]:
         """The article requests for a feed's entries, before anything is known of them."""
