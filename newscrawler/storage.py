@@ -247,7 +247,8 @@ class RevisionStore:
 
         `page_of_version` (version, page hash): the checked page was found to
         have the text of that version, so its hash becomes the article's
-        `page_hash`, unless another version has become the latest meanwhile.
+        `page_hash`, unless another version has become the latest, or is being
+        written, meanwhile.
 
         Checks are sent in batches, one bulk write per CHECK_BATCH_SIZE checks
         or CHECK_BATCH_SECONDS, so that an unchanged article costs one round
@@ -266,7 +267,9 @@ class RevisionStore:
                              {"$set": fields, "$inc": {"checks": 1}, "$unset": {"lease_until": ""}})]
         if page_of_version:
             version, page_hash = page_of_version
-            updates.append(UpdateOne({"_id": article_id, "version": version}, {"$set": {"page_hash": page_hash}}))
+            # not while another version is being written: its page is in flux (see begin_revision)
+            settled = {"_id": article_id, "version": version, "pending_version": {"$exists": False}}
+            updates.append(UpdateOne(settled, {"$set": {"page_hash": page_hash}}))
         with self._checks_lock:
             if not self._checks:
                 self._checks_since = time.monotonic()

@@ -10,8 +10,9 @@ For an `ArticleItem` (a page with text):
 For a `CheckItem` (no text to compare): not modified (304) counts as
 unchanged, and so does a page with the very bytes the latest version was read
 from (the article's `page_hash`, set whenever a check finds a page's text to be
-the latest version's); a failed fetch backs off; a page gone (404/410) becomes a "removed" version and
-change record and is not checked again; a moved page is not checked again.
+the latest version's); a failed fetch backs off; a page gone (404/410) becomes
+a "removed" version and change record and is not checked again; a moved page
+is not checked again.
 
 Two crawls at once may race for the same version: the unique index on
 (article_id, version) lets only one win, and the loser reads the latest

@@ -330,6 +330,14 @@ def test_unchanged_check_of_an_older_version_leaves_the_page_hash(pipeline, stor
     assert store.article(URL)["page_hash"] == "page-2b"
 
 
+def test_unchanged_check_does_not_name_a_page_while_a_version_is_being_written(pipeline, store):
+    outcome_of(pipeline, fetch(["A."], 0, "page-1"))
+    store.begin_revision(pipeline._revision(ItemAdapter(fetch(["B."], 1, "page-2")), 2))  # another crawl, unfinished
+    store.record_check(URL, {"last_check_result": "unchanged"}, page_of_version=(1, "page-1b"))
+    store.flush_checks()
+    assert store.article(URL)["page_hash"] is None
+
+
 def test_repaired_summary_forgets_the_page_hash(pipeline, store):
     outcome_of(pipeline, fetch(["A."], 0, "page-1"))
     revision = pipeline._revision(ItemAdapter(fetch(["B."], 1, "page-2")), 2)
