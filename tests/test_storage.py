@@ -133,3 +133,21 @@ def test_recheck_all_claims_every_active_article_whatever_the_bound(store):
         write_version(store, doc, {"status": "active" if n else "stopped", "next_check": NOW + timedelta(days=n)})
     claimed = store.claim_due("bbc", NOW, timedelta(minutes=15), limit=None, everything=True)
     assert sorted(a["_id"] for a in claimed) == ["a1", "a2", "a3", "a4"]
+
+
+def test_claims_of_more_than_a_batch_skip_what_another_crawl_holds(store, mongo_uri, database_name):
+    lease = timedelta(minutes=15)
+    store.db.articles.insert_many([
+        {"_id": f"a{n:03d}", "url": f"u{n}", "source": "bbc", "status": "active",
+         "next_check": NOW - timedelta(minutes=n)} for n in range(250)])
+    other = RevisionStore(mongo_uri, database_name)
+    other.open()
+    try:
+        held_by_other = [a["_id"] for a in other.claim_due("bbc", NOW, lease, limit=30)]
+        claimed = [a["_id"] for a in store.claim_due("bbc", NOW, lease, limit=200)]
+    finally:
+        other.close()
+    oldest_first = [f"a{n:03d}" for n in range(249, -1, -1)]
+    assert held_by_other == oldest_first[:30]
+    assert claimed == oldest_first[30:230]  # in order, none of the other's, the bound kept
+    assert [a["_id"] for a in store.claim_due("bbc", NOW, lease, limit=None)] == oldest_first[230:]
