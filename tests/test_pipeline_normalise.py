@@ -55,3 +55,10 @@ TRICKY_TEXT = st.text(alphabet=st.sampled_from(
 def test_normalising_entities_and_combining_marks_is_idempotent(blocks):
     once = normalise_blocks(blocks)
     assert normalise_blocks(once) == once
+
+
+@given(st.text(max_size=40))
+def test_only_single_spaces_between_words_remain(text):
+    normalised = normalise_text(text)
+    assert normalised == normalised.strip() and "  " not in normalised
+    assert all(char == " " or not char.isspace() for char in normalised)
