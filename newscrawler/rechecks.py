@@ -66,6 +66,10 @@ class Rechecks:
                     "every active one" if mode == ALL else f"at most {self.limit} a run")
         return claimed
 
+    def release(self, claimed: list[dict]) -> None:
+        """Give up the leases of claimed articles this crawl will not fetch again."""
+        self.store().release_leases(claimed)
+
     def known_pages(self, article_ids: list[str]) -> dict[str, dict]:
         """Validators and page hash of those of these articles that are tracked, by id."""
         return self.store().known_pages(article_ids) if article_ids else {}

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -343,8 +344,19 @@ class RevisionStore:
             {"$set": {"lease_until": now + lease, "lease_owner": token}},
         )
         found = self.db.articles.find({"_id": {"$in": article_ids}, "lease_owner": token},
-                                      projection={**PAGE_FIELDS, "next_check": 1})
+                                      projection={**PAGE_FIELDS, "next_check": 1, "lease_owner": 1})
         return sorted(found, key=lambda article: article_ids.index(article["_id"]))
+
+    def release_leases(self, claimed: list[dict]) -> None:
+        """Release the leases of articles claimed by claim_due, unless claimed again since."""
+        by_claim = defaultdict(list)
+        for article in claimed:
+            by_claim[article["lease_owner"]].append(article["_id"])
+        for token, article_ids in by_claim.items():
+            for start in range(0, len(article_ids), LOOKUP_BATCH_SIZE):
+                batch = article_ids[start:start + LOOKUP_BATCH_SIZE]
+                self.db.articles.update_many({"_id": {"$in": batch}, "lease_owner": token},
+                                             {"$unset": RELEASED_LEASE})
 
     def known_pages(self, article_ids: list[str]) -> dict[str, dict]:
         """PAGE_FIELDS of those of these articles that are tracked, by id."""

@@ -158,12 +158,15 @@ def test_recheck_of_an_article_already_requested_from_a_feed_is_not_repeated():
     url = "https://www.bbc.co.uk/news/uk-12345678"
     spider.feed_urls = [FEED_URL]
     spider.rechecks.claim = lambda *args: [{"url": url}, {"url": "https://www.bbc.co.uk/news/uk-87654321"}]
+    released = []
+    spider.rechecks.release = released.extend
     requests_from_feed(spider, rss_feed([url]))
 
     async def collect():
         return [request async for request in spider.start()]
 
     assert [r.url for r in asyncio.run(collect())] == [FEED_URL, "https://www.bbc.co.uk/news/uk-87654321"]
+    assert released == [{"url": url}]  # its lease is given up: the feed's fetch records the check
 
 
 # What the spider knows of tracked articles before fetching them

@@ -151,3 +151,14 @@ def test_claims_of_more_than_a_batch_skip_what_another_crawl_holds(store, mongo_
     assert held_by_other == oldest_first[:30]
     assert claimed == oldest_first[30:230]  # in order, none of the other's, the bound kept
     assert [a["_id"] for a in store.claim_due("bbc", NOW, lease, limit=None)] == oldest_first[230:]
+
+
+def test_released_leases_can_be_claimed_again_but_not_a_newer_claim(store):
+    lease = timedelta(minutes=15)
+    store.db.articles.insert_many([{"_id": f"a{n}", "url": f"u{n}", "source": "bbc", "status": "active",
+                                    "next_check": NOW - timedelta(minutes=n)} for n in range(3)])
+    first = store.claim_due("bbc", NOW, lease, limit=2)
+    store.release_leases(first[:1])
+    assert [a["_id"] for a in store.claim_due("bbc", NOW, lease, limit=5)] == [first[0]["_id"], "a0"]
+    store.release_leases(first[:1])  # a stale release: that lease is now held by the second claim
+    assert "lease_until" in store.article(first[0]["_id"])

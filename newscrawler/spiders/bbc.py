@@ -58,11 +58,14 @@ class BBCSpider(Spider):
     async def start(self):
         for feed_url in self.feed_urls or self.settings.getlist("NEWSCRAWLER_BBC_FEEDS"):
             yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
-        # claiming takes a round trip per article: not on the reactor thread
+        # claiming takes round trips: not on the reactor thread
         claimed = await asyncio.to_thread(self.rechecks.claim, self.source, self.clock(), self.recheck_mode)
+        requested_from_feeds = [article for article in claimed if article["url"] in self.requested_urls]
         for article in claimed:
             if article["url"] not in self.requested_urls:
                 yield self.with_known_page(self.article_request(article["url"], feed_url=None), article)
+        if requested_from_feeds:  # their feed fetch may have been recorded before the claim: no lease to keep
+            await asyncio.to_thread(self.rechecks.release, requested_from_feeds)
 
     def closed(self, reason):
         self.rechecks.close()
