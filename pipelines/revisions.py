@@ -297,7 +297,8 @@ class RevisionPipeline:
         logger.info("Holding new text of %s until a second check agrees (%s)", adapter["url"], doubt)
         raise Held(f"held ({doubt}): {adapter['url']}")
 
-    def _store_version(self, revision: dict, latest: dict | None, page_hash: str | None = None) -> ChangeItem | None:
+    def _store_version(self, revision: dict, latest: dict | None,
+                       page_hash: str | None = None) -> ChangeItem | None:
         """Write revision N+1, its change record and the article summary, in that order.
         `page_hash`: of the page the revision was read from, if any."""
         self.store.begin_revision(revision)
