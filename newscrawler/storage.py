@@ -63,6 +63,11 @@ RELEASED_LEASE = {"lease_until": "", "lease_owner": ""}
 # secantusdb answers an $in of n ids in time growing with n squared: small batches.
 LOOKUP_BATCH_SIZE = 100
 
+
+def lookup_batches(items: list) -> list[list]:
+    """`items` in consecutive slices of LOOKUP_BATCH_SIZE."""
+    return [items[start:start + LOOKUP_BATCH_SIZE] for start in range(0, len(items), LOOKUP_BATCH_SIZE)]
+
 LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
                           "text_length": 1,
                           "fetched_at": 1, "url": 1, "source": 1}
@@ -353,8 +358,7 @@ class RevisionStore:
         for article in claimed:
             by_claim[article["lease_owner"]].append(article["_id"])
         for token, article_ids in by_claim.items():
-            for start in range(0, len(article_ids), LOOKUP_BATCH_SIZE):
-                batch = article_ids[start:start + LOOKUP_BATCH_SIZE]
+            for batch in lookup_batches(article_ids):
                 self.db.articles.update_many({"_id": {"$in": batch}, "lease_owner": token},
                                              {"$unset": RELEASED_LEASE})
 
@@ -362,8 +366,7 @@ class RevisionStore:
         """PAGE_FIELDS of those of these articles that are tracked, by id."""
         known = {}
         try:
-            for start in range(0, len(article_ids), LOOKUP_BATCH_SIZE):
-                batch = article_ids[start:start + LOOKUP_BATCH_SIZE]
+            for batch in lookup_batches(article_ids):
                 for article in self.db.articles.find({"_id": {"$in": batch}}, projection=PAGE_FIELDS):
                     known[article["_id"]] = article
         except PyMongoError as error:

@@ -350,10 +350,7 @@ class RevisionPipeline:
         in full, and repaired. A version stored by another crawl after this
         one's lookup makes this check's schedule slightly off, as for any
         quiet check recorded in a race; the versions stay right."""
-        interval = adapter.get("interval_seconds")
-        tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
-                                                   adapter["fetched_at"])
-        fields = {**tracking.as_fields(), **self._check_fields(adapter, "unchanged"), "held_hash": None}
+        fields = self._quiet_check_fields(adapter, adapter.get("interval_seconds"), "unchanged")
         self._count("newscrawler/checks/unchanged")
         self._count("newscrawler/articles/unchanged")
         return self.store.queue_check(adapter["article_id"], fields)
@@ -370,11 +367,14 @@ class RevisionPipeline:
 
     def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None,
                             page_of_version: tuple[int, str] | None = None) -> None:
-        interval = article.get("interval_seconds")
-        tracking = self.schedule.after_quiet_check(timedelta(seconds=interval) if interval else None,
-                                                   adapter["fetched_at"])
-        fields = {**tracking.as_fields(), **self._check_fields(adapter, result), "held_hash": held_hash}
+        fields = self._quiet_check_fields(adapter, article.get("interval_seconds"), result, held_hash)
         self.store.record_check(adapter["article_id"], fields, page_of_version)
+
+    def _quiet_check_fields(self, checked, interval_seconds: float | None, result: str, held_hash=None) -> dict:
+        """The tracking fields of a check that stored no version: the interval backs off."""
+        interval = timedelta(seconds=interval_seconds) if interval_seconds else None
+        tracking = self.schedule.after_quiet_check(interval, checked["fetched_at"])
+        return {**tracking.as_fields(), **self._check_fields(checked, result), "held_hash": held_hash}
 
     @staticmethod
     def _check_fields(checked, result: str) -> dict:

@@ -26,7 +26,7 @@ from newscrawler.feedparsing import MALFORMED, Feed, is_remote_feed, link_refusa
 from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ArticleItem, CheckItem
 from newscrawler.rechecks import DUE, Rechecks
-from newscrawler.storage import LOOKUP_BATCH_SIZE, StorageUnavailable
+from newscrawler.storage import StorageUnavailable, lookup_batches
 from newscrawler.urls import article_id, canonical_url, page_kind
 
 PERMANENT_REDIRECTS = {301, 308}
@@ -79,8 +79,7 @@ class BBCSpider(Spider):
         first are fetched while the database is asked about the next."""
         requests = self.entry_requests(response)
         database_answers = True
-        for start in range(0, len(requests), LOOKUP_BATCH_SIZE):
-            batch = requests[start:start + LOOKUP_BATCH_SIZE]
+        for batch in lookup_batches(requests):
             article_ids = [request.cb_kwargs["article_id"] for request in batch]
             known = await self.known_pages(article_ids, response.url) if database_answers else None
             database_answers = known is not None
