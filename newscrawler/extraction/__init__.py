@@ -49,17 +49,18 @@ _SITES = {domain: bbc for domain in bbc.HOSTS}
 _FALLBACK_SITE = bbc
 
 
-def extract(url: str, body: bytes | str, content_type: str | None = None) -> ExtractedArticle:
+def extract(url: str, body: bytes | str, content_type: str | None = None, source=None) -> ExtractedArticle:
     """Extract the article from one fetched page.
 
     body is the raw response body (decoded the way Scrapy does, using the
     Content-Type header value, then BOM / meta charset / detection) or text.
-    Raises only ExtractionError subclasses."""
+    source (a newscrawler.sources.Source) gives the layouts; without one, the
+    site is picked by the URL's host. Raises only ExtractionError subclasses."""
     text, utf8 = _decode(body, content_type)
     if _is_cut_short(text):
         raise EmptyBody(f"{url}: page cut short (no closing </html>)")
     page = _parse(text, utf8)
-    site = _site_for(url)
+    site = source or _site_for(url)
     reason = site.non_article_marker(page)
     if reason:
         raise NotAnArticle(f"{url}: {reason}")
@@ -70,12 +71,13 @@ def extract(url: str, body: bytes | str, content_type: str | None = None) -> Ext
 
 
 def _article(url: str, page: Page, layout) -> ExtractedArticle:
+    name = getattr(layout, "name", None) or layout.__name__
     headline = layout.headline(page)
     if not headline:
-        raise EmptyBody(f"{url}: {layout.__name__} page without a headline")
+        raise EmptyBody(f"{url}: {name} page without a headline")
     body = layout.body(page)
     if not body:
-        raise EmptyBody(f"{url}: {layout.__name__} page without body text")
+        raise EmptyBody(f"{url}: {name} page without body text")
     return ExtractedArticle(
         headline=headline,
         body=body,

@@ -37,13 +37,24 @@ class Page:
         (Which is what //meta[@name=$name]/@content finds first.)"""
         return self._meta_contents.get(name)
 
+    def meta_property(self, name: str) -> str | None:
+        """The content of the first <meta property="name" content="..."> (Open Graph, article:*)."""
+        return self._meta_properties.get(name)
+
     @cached_property
     def _meta_contents(self) -> dict[str, str]:
+        return self._meta_by("name")
+
+    @cached_property
+    def _meta_properties(self) -> dict[str, str]:
+        return self._meta_by("property")
+
+    def _meta_by(self, attribute: str) -> dict[str, str]:
         contents = {}
         for meta in self.root.iter("meta"):
-            name, content = meta.get("name"), meta.get("content")
-            if name is not None and content is not None:
-                contents.setdefault(name, content)
+            key, content = meta.get(attribute), meta.get("content")
+            if key is not None and content is not None:
+                contents.setdefault(key, content)
         return contents
 
     @cached_property
