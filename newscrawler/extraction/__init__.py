@@ -41,6 +41,7 @@ class ExtractedArticle:
     byline: str | None = None
     published: datetime | None = None  # timezone-aware UTC
     modified: datetime | None = None  # timezone-aware UTC
+    layout: str | None = None  # the name of the layout era that read the page
 
 
 # Sites by the registrable domain of the page's host. Any other host falls back
@@ -84,6 +85,7 @@ def _article(url: str, page: Page, layout) -> ExtractedArticle:
         byline=layout.byline(page),
         published=layout.published(page),
         modified=layout.modified(page),
+        layout=name,
     )
 
 
