@@ -25,6 +25,7 @@ sys.path[:] = [str(PROJECT_DIR)] + [p for p in sys.path if p != str(PROJECT_DIR)
 
 from newscrawler.embedded import start_server  # noqa: E402
 from newscrawler.extraction import extract  # noqa: E402
+from newscrawler.sources.bbc import SOURCE as BBC  # noqa: E402
 from tests.conftest import FIXTURES, free_port, rss_feed  # noqa: E402
 
 PAGES_DIR = FIXTURES / "bbc" / "pages"
@@ -70,8 +71,8 @@ def load_templates() -> list[Template]:
     marker = "Benchmark probe sentence 424242. "
     for path in sorted(PAGES_DIR.iterdir()):
         html = path.read_bytes()
-        for template in _cuts(path.name, html, extract(probe_url, html, "text/html").body):
-            if any("424242" in block for block in extract(probe_url, template.page(marker), "text/html").body):
+        for template in _cuts(path.name, html, extract(probe_url, html, "text/html", source=BBC).body):
+            if any("424242" in block for block in extract(probe_url, template.page(marker), "text/html", source=BBC).body):
                 templates.append(template)
                 break
     if not templates:
@@ -86,7 +87,7 @@ def sentence(number: int, round_: int = 0) -> str:
 
 
 def article_path(number: int) -> str:
-    """A path the bbc spider classifies as an article (newscrawler.urls.page_kind)."""
+    """A path the bbc spider classifies as an article (the bbc source's page_kind)."""
     return f"/news/bench-{10_000_000 + number}"
 
 
@@ -124,7 +125,7 @@ def article_fields(pages: PageSet, numbers) -> list[dict]:
     fields = []
     for number in numbers:
         url = ITEM_HOST + article_path(number)
-        page = extract(url, pages.body(number), "text/html")
+        page = extract(url, pages.body(number), "text/html", source=BBC)
         fields.append(dict(article_id=url, url=url, source="bbc", headline=page.headline, byline=page.byline,
                            published=page.published, modified=page.modified, body=list(page.body),
                            feed_url=ITEM_HOST + FEED_PATH, http_status=200))

@@ -24,8 +24,8 @@ from newscrawler.presentation import (
     ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
     mark_words, printable, significance,
 )
-from newscrawler.storage import RevisionStore, StorageUnavailable, mongo_location
-from newscrawler.urls import article_id
+from newscrawler.storage import RevisionStore, StorageUnavailable
+from newscrawler.sources import article_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -95,10 +95,9 @@ def open_store(overrides: list[str]) -> RevisionStore:
     for override in overrides:
         name, _, value = override.partition("=")
         settings.set(name, value, priority="cmdline")
-    uri, database = mongo_location(settings)
-    store = RevisionStore(uri, database, timeout_ms=settings.getint("MONGO_TIMEOUT_MS", 5000))
+    store = RevisionStore.from_settings(settings)
     store.open()
-    logger.info("Reading MongoDB at %s, database %r", uri, database)
+    logger.info("Reading MongoDB at %s, database %r", store.uri, store.database_name)
     return store
 
 
@@ -255,9 +254,9 @@ def _pad(text: str, width: int) -> str:
 
 
 def _find_article(store: RevisionStore, url: str) -> dict | None:
-    article = store.article(article_id(url))
+    article = store.article(article_id_of(url))
     if article is None:
-        print(f"newscrawler: no tracked article at {article_id(url)}", file=sys.stderr)
+        print(f"newscrawler: no tracked article at {article_id_of(url)}", file=sys.stderr)
     return article
 
 

@@ -10,11 +10,9 @@
   conditional GET and the hash of the page the latest version came from.
 """
 import logging
-import threading
 from datetime import timedelta
 
-from newscrawler.embedded import EmbeddedServerError
-from newscrawler.storage import RevisionStore, StorageUnavailable, mongo_location
+from newscrawler.storage import RevisionStore
 
 logger = logging.getLogger(__name__)
 
@@ -22,54 +20,36 @@ DUE, ALL, NONE = "due", "all", "none"
 
 
 class Rechecks:
-    def __init__(self, locate_database, limit: int, lease: timedelta, timeout_ms: int):
-        self.locate_database = locate_database
+    DEFAULT_MAX_PER_RUN = 500
+    DEFAULT_LEASE_MINUTES = 15
+
+    def __init__(self, store: RevisionStore, limit: int, lease: timedelta):
+        self.store = store
         self.limit = limit
         self.lease = lease
-        self.timeout_ms = timeout_ms
-        self._store: RevisionStore | None = None
-        self._opening = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings) -> "Rechecks":
+    def from_settings(cls, settings, store: RevisionStore) -> "Rechecks":
         return cls(
-            locate_database=lambda: mongo_location(settings),
-            limit=settings.getint("NEWSCRAWLER_RECHECK_MAX_PER_RUN", 500),
-            lease=timedelta(minutes=settings.getfloat("NEWSCRAWLER_RECHECK_LEASE_MINUTES", 15)),
-            timeout_ms=settings.getint("MONGO_TIMEOUT_MS", 5000),
+            store,
+            limit=settings.getint("NEWSCRAWLER_RECHECK_MAX_PER_RUN", cls.DEFAULT_MAX_PER_RUN),
+            lease=timedelta(minutes=settings.getfloat("NEWSCRAWLER_RECHECK_LEASE_MINUTES",
+                                                      cls.DEFAULT_LEASE_MINUTES)),
         )
-
-    def store(self) -> RevisionStore:
-        """The database, opened on first use (called from worker threads)."""
-        with self._opening:
-            if self._store is None:
-                try:
-                    uri, database = self.locate_database()
-                except EmbeddedServerError as error:
-                    raise StorageUnavailable(str(error)) from error
-                store = RevisionStore(uri, database, timeout_ms=self.timeout_ms)
-                store.open()
-                self._store = store
-            return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
 
     def claim(self, source: str, now, mode: str) -> list[dict]:
         if mode == NONE:
             return []
         everything = mode == ALL
-        claimed = self.store().claim_due(source, now, self.lease, None if everything else self.limit, everything)
+        claimed = self.store.claim_due(source, now, self.lease, None if everything else self.limit, everything)
         logger.info("Claimed %d %s article(s) of %s to check again (%s)", len(claimed), mode, source,
                     "every active one" if mode == ALL else f"at most {self.limit} a run")
         return claimed
 
     def release(self, claimed: list[dict]) -> None:
         """Give up the leases of claimed articles this crawl will not fetch again."""
-        self.store().release_leases(claimed)
+        self.store.release_leases(claimed)
 
     def known_pages(self, article_ids: list[str]) -> dict[str, dict]:
         """Validators and page hash of those of these articles that are tracked, by id."""
-        return self.store().known_pages(article_ids) if article_ids else {}
+        return self.store.known_pages(article_ids) if article_ids else {}

@@ -39,10 +39,14 @@ class Schedule:
 
     @classmethod
     def from_settings(cls, settings) -> "Schedule":
+        """The schedule of NEWSCRAWLER_RECHECK_INITIAL_MINUTES, _BACKOFF and
+        _STOP_DAYS; this class's defaults where they are not set."""
         return cls(
-            initial=timedelta(minutes=settings.getfloat("NEWSCRAWLER_RECHECK_INITIAL_MINUTES", 30)),
-            backoff=settings.getfloat("NEWSCRAWLER_RECHECK_BACKOFF", 1.2),
-            stop_after=timedelta(days=settings.getfloat("NEWSCRAWLER_RECHECK_STOP_DAYS", 40)),
+            initial=timedelta(minutes=settings.getfloat("NEWSCRAWLER_RECHECK_INITIAL_MINUTES",
+                                                        cls.initial / timedelta(minutes=1))),
+            backoff=settings.getfloat("NEWSCRAWLER_RECHECK_BACKOFF", cls.backoff),
+            stop_after=timedelta(days=settings.getfloat("NEWSCRAWLER_RECHECK_STOP_DAYS",
+                                                        cls.stop_after / timedelta(days=1))),
         )
 
     def after_change(self, now: datetime) -> Tracking:

@@ -1,23 +1,21 @@
 """Scrapy settings of newscrawler.
 
-Custom settings (all read in one `from_crawler` each):
-- MONGO_URI: MongoDB to store into; default: the MONGO_URI environment
-  variable; empty means the embedded local secantusdb server.
-- MONGO_DATABASE: database name (default "newscrawler", or $MONGO_DATABASE).
-- MONGO_TIMEOUT_MS: how long to wait for the server before giving up.
-- NEWSCRAWLER_DATA_DIR: where the embedded server keeps its data
-  (default: data/ beside scrapy.cfg).
-- NEWSCRAWLER_EMBEDDED_PORT: loopback port of the embedded server.
-- NEWSCRAWLER_BBC_FEEDS: the feeds the bbc spider reads; `-a feeds=URL,...`
-  replaces them for one run.
-- NEWSCRAWLER_RECHECK_*: the re-check schedule and how many due articles a
-  run claims (see newscrawler/schedule.py and newscrawler/rechecks.py).
+Custom settings, each read in one place, where its default is kept (README.md,
+"Settings", lists them all):
+- MONGO_URI, MONGO_DATABASE, MONGO_TIMEOUT_MS: the database (storage.RevisionStore.from_settings);
+  MONGO_URI defaults to the environment variable; empty means the embedded
+  local secantusdb server.
+- NEWSCRAWLER_DATA_DIR, NEWSCRAWLER_EMBEDDED_PORT: the embedded server's data
+  folder (default: data/ beside scrapy.cfg) and port (storage.mongo_location).
+- NEWSCRAWLER_<SOURCE>_FEEDS (NEWSCRAWLER_BBC_FEEDS, ...): feeds replacing a
+  source's default ones (spiders.news); `-a feeds=URL,...` replaces them for one run.
+- NEWSCRAWLER_RECHECK_*: the re-check schedule (schedule.Schedule) and how many
+  due articles a run claims (rechecks.Rechecks).
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
-- NEWSCRAWLER_FEED_MAX_ENTRIES: entries used per feed; the rest are counted as
-  skipped (default 1000, kept in the bbc spider).
-- NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: follow feed links to loopback and
-  private-network hosts other than the feed's own host and port (default off:
-  a remote feed must not reach internal services; file: feeds always may).
+- NEWSCRAWLER_FEED_MAX_ENTRIES, NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: feed
+  limits and link policy (spiders.news).
+- NEWSCRAWLER_SUSPECT_SHRINK, NEWSCRAWLER_STORAGE_*, NEWSCRAWLER_JOURNAL_PATH:
+  holding doubtful versions, retrying and journaling (pipelines.revisions).
 """
 import os
 from pathlib import Path
@@ -56,33 +54,7 @@ ITEM_PIPELINES = {
 
 MONGO_URI = os.environ.get("MONGO_URI", "")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
-MONGO_TIMEOUT_MS = 5000
 
 NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else os.getcwd()
 NEWSCRAWLER_DATA_DIR = os.environ.get("NEWSCRAWLER_DATA_DIR", "")
-NEWSCRAWLER_EMBEDDED_PORT = 27217
-
-NEWSCRAWLER_RECHECK_INITIAL_MINUTES = 30
-NEWSCRAWLER_RECHECK_BACKOFF = 1.2
-NEWSCRAWLER_RECHECK_STOP_DAYS = 40
-NEWSCRAWLER_RECHECK_MAX_PER_RUN = 500
-NEWSCRAWLER_RECHECK_LEASE_MINUTES = 15
 NEWSCRAWLER_NOW = ""
-
-NEWSCRAWLER_SUSPECT_SHRINK = 0.5  # a version losing more than this share of the text waits for a second check
-NEWSCRAWLER_STORAGE_RETRIES = 3
-NEWSCRAWLER_STORAGE_RETRY_SECONDS = 1.0  # doubled at each retry
-NEWSCRAWLER_STORAGE_AWAY_SECONDS = 30.0  # after giving up, journal without trying for this long
-
-NEWSCRAWLER_BBC_FEEDS = [
-    "https://feeds.bbci.co.uk/news/rss.xml",
-    "https://feeds.bbci.co.uk/news/world/rss.xml",
-    "https://feeds.bbci.co.uk/news/uk/rss.xml",
-    "https://feeds.bbci.co.uk/news/politics/rss.xml",
-    "https://feeds.bbci.co.uk/news/business/rss.xml",
-    "https://feeds.bbci.co.uk/news/health/rss.xml",
-    "https://feeds.bbci.co.uk/news/education/rss.xml",
-    "https://feeds.bbci.co.uk/news/science_and_environment/rss.xml",
-    "https://feeds.bbci.co.uk/news/technology/rss.xml",
-    "https://feeds.bbci.co.uk/news/entertainment_and_arts/rss.xml",
-]

@@ -35,6 +35,7 @@ if logging.getLogger("pymongo").level == logging.NOTSET:
 
 DEFAULT_DATABASE = "newscrawler"
 DEFAULT_EMBEDDED_PORT = 27217
+DEFAULT_TIMEOUT_MS = 5000
 
 INDEXES = {
     "revisions": [
@@ -106,12 +107,25 @@ def data_dir(settings) -> Path:
     return Path(configured) if configured else default_data_dir(settings.get("NEWSCRAWLER_PROJECT_DIR"))
 
 
+def crawl_store(crawler) -> "RevisionStore":
+    """The one store of a crawl, shared by the spider (re-checks, known pages)
+    and the pipelines: built from the crawler's settings on first use. The
+    revision pipeline opens it before anything is fetched and closes it."""
+    store = getattr(crawler, "newscrawler_store", None)
+    if store is None:
+        store = crawler.newscrawler_store = RevisionStore.from_settings(crawler.settings)
+    return store
+
+
 class RevisionStore:
     CHECK_BATCH_SIZE = 100
     CHECK_BATCH_SECONDS = 5.0
 
-    def __init__(self, uri: str, database: str = DEFAULT_DATABASE, timeout_ms: int = 5000):
+    def __init__(self, uri: str | None, database: str = DEFAULT_DATABASE, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 locate_server=None):
+        """uri None: locate_server() gives it when the store opens (the embedded server)."""
         self.uri = uri
+        self.locate_server = locate_server
         self.database_name = database
         self.timeout_ms = timeout_ms
         self.client = None
@@ -121,9 +135,35 @@ class RevisionStore:
         self._checked_articles: set[str] = set()
         self._checks_since = 0.0
         self._checks_lock = threading.Lock()
+        self._opening = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings) -> "RevisionStore":
+        """The store the settings name: the one reader of MONGO_URI, MONGO_DATABASE
+        and MONGO_TIMEOUT_MS. With no MONGO_URI, the embedded server is started
+        or reused when the store opens."""
+        uri = settings.get("MONGO_URI") or None
+        return cls(uri, settings.get("MONGO_DATABASE") or DEFAULT_DATABASE,
+                   settings.getint("MONGO_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
+                   locate_server=None if uri else lambda: mongo_location(settings)[0])
+
+    @property
+    def is_open(self) -> bool:
+        return self.client is not None
 
     def open(self) -> None:
-        """Connect, check the server answers, and make the indexes."""
+        """Connect, check the server answers, and make the indexes; nothing if
+        open already. Raises StorageUnavailable."""
+        with self._opening:
+            if self.client is None:
+                self._open()
+
+    def _open(self) -> None:
+        if self.uri is None:
+            try:
+                self.uri = self.locate_server()
+            except (RuntimeError, OSError) as error:  # EmbeddedServerError, a data folder that cannot be written
+                raise StorageUnavailable(str(error)) from error
         # journal=True: a write is acknowledged once it is in the server's
         # journal, so a server that crashes right after loses nothing (checked:
         # without it, secantusdb loses acknowledged updates on kill -9).

@@ -22,7 +22,8 @@ from newscrawler.presentation import (
     format_time, list_path, mark_words, significance,
 )
 from newscrawler.storage import RevisionStore
-from newscrawler.urls import article_id, is_web_url
+from newscrawler.sources import article_id_of
+from newscrawler.urls import is_web_url
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ class WebView:
         url = request.query.get("url")
         if not url:
             raise BadRequest("Which article? Give its address as ?url=...")
-        article = self.store.article(article_id(url))
+        article = self.store.article(article_id_of(url))
         if article is None:
             raise NotFound("No article with this address is tracked.")
         return article

@@ -9,7 +9,13 @@ import html
 import json
 import unicodedata
 
+import logging
+
 from itemadapter import ItemAdapter
+
+from newscrawler.items import FAILED, CheckItem
+
+logger = logging.getLogger(__name__)
 
 SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000"), " ")
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -60,7 +66,17 @@ def content_hash(headline: str, body: list[str]) -> str:
 
 
 class NormalisePipeline:
-    """Normalises headline, byline and body in place and sets `content_hash`."""
+    """Normalises headline, byline and body in place and sets `content_hash`.
+
+    Text that normalises to nothing (a headline or body of invisible
+    characters only) is no article: the item becomes a failed check."""
+
+    def __init__(self, stats=None):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -70,5 +86,16 @@ class NormalisePipeline:
         if adapter.get("byline"):
             adapter["byline"] = normalise_text(adapter["byline"]) or None
         adapter["body"] = normalise_blocks(adapter["body"])
+        if not adapter["headline"] or not adapter["body"]:
+            return self._no_article_text(adapter)
         adapter["content_hash"] = content_hash(adapter["headline"], adapter["body"])
         return item
+
+    def _no_article_text(self, adapter: ItemAdapter) -> CheckItem:
+        if self.stats is not None:
+            self.stats.inc_value("newscrawler/pages/failed/no_article_text")
+        missing = "headline" if not adapter["headline"] else "body text"
+        logger.warning("No article text found (no visible %s), not stored: %s", missing, adapter["url"])
+        return CheckItem(article_id=adapter["article_id"], url=adapter["url"], source=adapter["source"],
+                         outcome=FAILED, fetched_at=adapter["fetched_at"], http_status=adapter.get("http_status"),
+                         reason="no_article_text")

@@ -33,8 +33,7 @@ from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, Chan
 from newscrawler.schedule import STATUS_REASONS, Schedule
 from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
-from newscrawler.storage import (DatabaseAway, RevisionStore, StorageUnavailable, VersionTaken, data_dir,
-                                 mongo_location)
+from newscrawler.storage import DatabaseAway, RevisionStore, StorageUnavailable, VersionTaken, crawl_store, data_dir
 from pipelines.diffing import diff_versions
 from pipelines.journal import Journal
 
@@ -84,13 +83,16 @@ class Journaled(Handled):
 
 class RevisionPipeline:
     MAX_VERSION_RACES = 5
+    DEFAULT_RETRIES = 3
+    DEFAULT_RETRY_SECONDS = 1.0
+    DEFAULT_AWAY_SECONDS = 30.0
+    DEFAULT_SUSPECT_SHRINK = 0.5
 
-    def __init__(self, locate_database, stats, timeout_ms: int, schedule: Schedule, journal: Journal,
-                 retries: int = 3, retry_delay: float = 1.0, away_cooldown: float = 30.0,
-                 suspect_shrink: float = 0.5):
-        self.locate_database = locate_database
+    def __init__(self, store: RevisionStore, stats, schedule: Schedule, journal: Journal,
+                 retries: int = DEFAULT_RETRIES, retry_delay: float = DEFAULT_RETRY_SECONDS,
+                 away_cooldown: float = DEFAULT_AWAY_SECONDS, suspect_shrink: float = DEFAULT_SUSPECT_SHRINK):
+        self.store = store
         self.stats = stats
-        self.timeout_ms = timeout_ms
         self.schedule = schedule
         self.journal = journal
         self.retries = retries
@@ -99,38 +101,33 @@ class RevisionPipeline:
         self.away_until = 0.0
         self.suspect_shrink = suspect_shrink
         self.stats_lock = threading.Lock()
-        self.store: RevisionStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
         journal_path = data_dir(settings) / "journal" / f"{settings.get('MONGO_DATABASE') or 'newscrawler'}.jsonl"
         return cls(
-            locate_database=lambda: mongo_location(settings),
+            store=crawl_store(crawler),
             stats=crawler.stats,
-            timeout_ms=settings.getint("MONGO_TIMEOUT_MS", 5000),
             schedule=Schedule.from_settings(settings),
             journal=Journal(Path(settings.get("NEWSCRAWLER_JOURNAL_PATH") or journal_path)),
-            retries=settings.getint("NEWSCRAWLER_STORAGE_RETRIES", 3),
-            retry_delay=settings.getfloat("NEWSCRAWLER_STORAGE_RETRY_SECONDS", 1.0),
-            away_cooldown=settings.getfloat("NEWSCRAWLER_STORAGE_AWAY_SECONDS", 30.0),
-            suspect_shrink=settings.getfloat("NEWSCRAWLER_SUSPECT_SHRINK", 0.5),
+            retries=settings.getint("NEWSCRAWLER_STORAGE_RETRIES", cls.DEFAULT_RETRIES),
+            retry_delay=settings.getfloat("NEWSCRAWLER_STORAGE_RETRY_SECONDS", cls.DEFAULT_RETRY_SECONDS),
+            away_cooldown=settings.getfloat("NEWSCRAWLER_STORAGE_AWAY_SECONDS", cls.DEFAULT_AWAY_SECONDS),
+            suspect_shrink=settings.getfloat("NEWSCRAWLER_SUSPECT_SHRINK", cls.DEFAULT_SUSPECT_SHRINK),
         )
 
     def open_spider(self):
         try:
-            uri, database = self.locate_database()
-            self.store = RevisionStore(uri, database, timeout_ms=self.timeout_ms)
             self.store.open()
-        except (StorageUnavailable, RuntimeError) as error:
+        except StorageUnavailable as error:
             logger.error("Stopping before the crawl: %s", error)
             raise CloseSpider("storage_unavailable") from error
-        logger.info("Storing revisions in MongoDB at %s, database %r", uri, database)
+        logger.info("Storing revisions in MongoDB at %s, database %r", self.store.uri, self.store.database_name)
         self._replay_journal()
 
     def close_spider(self):
-        if self.store is not None:
-            self.store.close()
+        self.store.close()
 
     def _count(self, key: str) -> None:
         with self.stats_lock:  # items are stored in several threads at once

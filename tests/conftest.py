@@ -13,13 +13,28 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import dataclasses
+
 import pytest
 
 from newscrawler.embedded import start_server
+from newscrawler.extraction import ExtractedArticle, extract
+from newscrawler.sources import source_named
 from newscrawler.storage import RevisionStore
+from pipelines.normalise import normalise_blocks, normalise_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def read_article(url: str, body: bytes | str, content_type: str | None = None,
+                 source: str = "bbc") -> ExtractedArticle:
+    """The article as extraction reads it with this source's layouts and the
+    pipeline normalises it: the text a revision would store."""
+    article = extract(url, body, content_type, source=source_named(source))
+    byline = article.byline and normalise_text(article.byline)
+    return dataclasses.replace(article, headline=normalise_text(article.headline),
+                               body=normalise_blocks(article.body), byline=byline or None)
 
 
 def free_port() -> int:

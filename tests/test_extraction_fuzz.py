@@ -11,6 +11,7 @@ and a paragraph, and text put into a real paragraph comes back out as itself.
 """
 import html
 import re
+from datetime import datetime, timezone
 from functools import lru_cache
 
 import pytest
@@ -18,7 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newscrawler.extraction import ExtractedArticle, ExtractionError, extract
-from pipelines.normalise import content_hash, normalise_blocks, normalise_text
+from newscrawler.sources.bbc import SOURCE as BBC
+from newscrawler.items import FAILED, ArticleItem, CheckItem
+from pipelines.normalise import NormalisePipeline, content_hash, normalise_blocks, normalise_text
 from tests.perturbations import PAGE_FILES, candidate_words, edit_one_word, fixture_page
 
 ANY_URL = "http://127.0.0.1:8080/page"
@@ -27,21 +30,27 @@ FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCh
 
 def extract_or_error(page: bytes) -> ExtractedArticle | ExtractionError:
     try:
-        return extract(ANY_URL, page)
+        return extract(ANY_URL, page, source=BBC)
     except ExtractionError as error:
         return error
 
 
 def assert_usable(result) -> None:
-    """An article has a headline and body text that survive normalising, so the
-    pipeline can hash it; anything else must be an ExtractionError."""
+    """An article goes through the normalising pipeline either with a content hash,
+    or (text made of invisible characters only) as a failed check; anything
+    else must be an ExtractionError."""
     if isinstance(result, ExtractionError):
         return
     assert isinstance(result, ExtractedArticle)
-    assert result.headline and result.body
-    assert all(block and block == " ".join(block.split()) for block in result.body)
-    assert normalise_text(result.headline) and normalise_blocks(result.body)
-    content_hash(normalise_text(result.headline), normalise_blocks(result.body))
+    assert result.headline.strip() and all(block.strip() for block in result.body) and result.body
+    item = ArticleItem(article_id=ANY_URL, url=ANY_URL, source="bbc", headline=result.headline,
+                       body=list(result.body), fetched_at=datetime.now(timezone.utc))
+    normalised = NormalisePipeline().process_item(item)
+    if isinstance(normalised, CheckItem):
+        assert normalised.outcome == FAILED and normalised.reason == "no_article_text"
+        assert not (normalise_text(result.headline) and normalise_blocks(result.body))
+    else:
+        assert normalised.headline and normalised.body and normalised.content_hash
 
 
 @lru_cache(maxsize=None)
@@ -130,12 +139,12 @@ def test_same_damaged_bytes_give_the_same_result(page):
 @pytest.mark.parametrize("name", PAGE_FILES)
 def test_extraction_is_deterministic(name):
     page = fixture_page(name)
-    assert extract(ANY_URL, page) == extract(ANY_URL, bytes(page))
+    assert extract(ANY_URL, page, source=BBC) == extract(ANY_URL, bytes(page), source=BBC)
 
 
 @pytest.mark.parametrize("name", PAGE_FILES)
 def test_normalising_extracted_text_is_idempotent(name):
-    article = extract(ANY_URL, fixture_page(name))
+    article = extract(ANY_URL, fixture_page(name), source=BBC)
     blocks = normalise_blocks(article.body)
     headline = normalise_text(article.headline)
     assert blocks and headline
@@ -226,7 +235,7 @@ PARAGRAPH_TEXT = st.lists(
 @lru_cache(maxsize=None)
 def editable_word(name: str) -> tuple[str, list[str], str]:
     """(headline, body, word): a word found once in the body and in the page's text."""
-    article = extract(ANY_URL, fixture_page(name))
+    article = extract(ANY_URL, fixture_page(name), source=BBC)
     for word in candidate_words(article.headline, article.body):
         if edit_one_word(fixture_page(name), word, "x") != fixture_page(name):
             return article.headline, article.body, word
@@ -241,6 +250,6 @@ def test_text_put_into_a_paragraph_comes_back_out(name, text):
     # "&amp;" on the page, and the normaliser decodes it like the page's own.
     edited_page = edit_one_word(fixture_page(name), word, html.escape(text, quote=False))
     expected = [re.sub(rf"\b{word}\b", lambda _: text, block) for block in body]
-    article = extract(ANY_URL, edited_page)
+    article = extract(ANY_URL, edited_page, source=BBC)
     assert normalise_text(article.headline) == normalise_text(headline)
     assert normalise_blocks(article.body) == normalise_blocks(expected)

@@ -15,6 +15,7 @@ from functools import lru_cache
 import pytest
 
 from newscrawler.extraction import extract
+from newscrawler.sources.bbc import SOURCE as BBC
 from pipelines.normalise import content_hash, normalise_blocks, normalise_text
 from tests.perturbations import (
     PAGE_FILES,
@@ -53,7 +54,7 @@ NOTHING_TO_PERTURB = {
 
 def normalised(page: bytes) -> tuple[str, list[str]]:
     """(headline, body) as the revision pipeline hashes them."""
-    article = extract(ANY_URL, page)
+    article = extract(ANY_URL, page, source=BBC)
     return normalise_text(article.headline), normalise_blocks(article.body)
 
 

@@ -5,7 +5,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
-from newscrawler.spiders.bbc import fetch_failure_reason
+from newscrawler.spiders.news import fetch_failure_reason
 from tests.conftest import rss_feed
 from tests.test_spider_bbc import make_spider, requests_from_feed
 

@@ -24,6 +24,7 @@ from urllib.request import urlopen
 import pytest
 
 from newscrawler import scheduler
+from newscrawler.sources import SOURCES
 from tests.conftest import FIXTURES, PROJECT_DIR, free_port, rss_feed
 
 ARTICLE_PATH = "/1/hi/uk/6072486.stm"
@@ -145,11 +146,11 @@ def deployed(scrapyd_server, tmp_path_factory) -> dict:
 
 
 def test_egg_holds_both_top_level_packages(scrapyd_server, deployed):
-    assert deployed["spiders"] == 1
+    assert deployed["spiders"] == len(SOURCES) + 1  # one per source, and feed
     [egg] = (scrapyd_server.folder / "eggs" / "newscrawler").glob("e2e*.egg")
     names = set(zipfile.ZipFile(egg).namelist())
-    assert {"newscrawler/settings.py", "newscrawler/spiders/bbc.py", "pipelines/revisions.py"} <= names
-    assert scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"] == ["bbc"]
+    assert {"newscrawler/settings.py", "newscrawler/spiders/news.py", "pipelines/revisions.py"} <= names
+    assert scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"] == sorted([*SOURCES, "feed"])
 
 
 # Jobs

@@ -1,4 +1,4 @@
-"""The bbc spider's callbacks, called directly on responses built from bytes (no crawl).
+"""The spider's callbacks, for the bbc source,, called directly on responses built from bytes (no crawl).
 
 The helpers here are shared by test_bad_feeds.py and test_bad_pages.py.
 """
@@ -14,8 +14,8 @@ from twisted.python.failure import Failure
 
 from newscrawler.items import FAILED, GONE, UNCHANGED, ArticleItem, CheckItem
 from newscrawler.rechecks import NONE
-from newscrawler.spiders import bbc
-from newscrawler.spiders.bbc import BBCSpider, fetch_failure_reason, page_hash
+from newscrawler.spiders import news
+from newscrawler.spiders.news import SPIDERS, SourceSpider, fetch_failure_reason, page_hash
 from newscrawler.storage import StorageUnavailable
 from tests.conftest import FIXTURES, rss_feed
 
@@ -23,14 +23,15 @@ FEED_URL = "http://127.0.0.1:8000/feed.xml"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 RSS_FIXTURES = FIXTURES / "bbc" / "rss"
 PAGES = FIXTURES / "bbc" / "pages"
+BBC_SPIDER = SPIDERS["bbc"]
 
 
-def make_spider(**settings) -> BBCSpider:
-    crawler = get_crawler(BBCSpider, {"NEWSCRAWLER_NOW": NOW.isoformat(), **settings})
-    return BBCSpider.from_crawler(crawler, recheck=NONE)
+def make_spider(**settings) -> SourceSpider:
+    crawler = get_crawler(BBC_SPIDER, {"NEWSCRAWLER_NOW": NOW.isoformat(), **settings})
+    return BBC_SPIDER.from_crawler(crawler, recheck=NONE)
 
 
-def stats(spider: BBCSpider) -> dict:
+def stats(spider: SourceSpider) -> dict:
     """The spider's newscrawler/ counters."""
     return {key: value for key, value in spider.crawler.stats.get_stats().items() if key.startswith("newscrawler/")}
 
@@ -39,7 +40,7 @@ def feed_response(body: bytes, url: str = FEED_URL, response_class=XmlResponse, 
     return response_class(url, body=body, request=Request(url, meta=meta))
 
 
-def requests_from_feed(spider: BBCSpider, body: bytes, url: str = FEED_URL, **meta) -> list[Request]:
+def requests_from_feed(spider: SourceSpider, body: bytes, url: str = FEED_URL, **meta) -> list[Request]:
     return spider.entry_requests(feed_response(body, url, **meta))
 
 
@@ -49,14 +50,14 @@ def page_response(url: str, body: bytes, content_type: str | None = "text/html",
     return response_class(url, body=body, status=status, headers=headers, request=Request(url))
 
 
-def parse_page(spider: BBCSpider, response: Response) -> list:
-    return list(spider.parse_article(response, article_id=response.url, feed_url=FEED_URL))
+def parse_page(spider: SourceSpider, response: Response) -> list:
+    return list(spider.parse_article(response, article_id=response.url, feed_url=FEED_URL, source="bbc"))
 
 
-def failure_of(spider: BBCSpider, error: Exception, url: str) -> Failure:
+def failure_of(spider: SourceSpider, error: Exception, url: str) -> Failure:
     """A failed download of an article request, as an errback gets it."""
     failure = Failure(error)
-    failure.request = spider.article_request(url, feed_url=None)
+    failure.request = spider.article_request(url, spider.source, feed_url=None)
     return failure
 
 
@@ -71,7 +72,8 @@ def test_feed_entries_become_article_requests_for_canonical_urls():
     ]
     first = requests[0]
     assert first.callback == spider.parse_article and first.errback == spider.article_failed
-    assert first.cb_kwargs == {"article_id": first.url, "feed_url": "https://feeds.bbci.co.uk/news/rss.xml"}
+    assert first.cb_kwargs == {"article_id": first.url, "feed_url": "https://feeds.bbci.co.uk/news/rss.xml",
+                              "source": "bbc"}
     assert first.meta["handle_httpstatus_list"] == [304, 404, 410]
     assert stats(spider) == {
         "newscrawler/feed/article_links": 3,
@@ -89,7 +91,7 @@ def test_old_feed_redirect_links_are_unwrapped():
 
 
 def test_feed_requests_go_to_parse_feed():
-    spider = BBCSpider.from_crawler(get_crawler(BBCSpider), feeds=f"{FEED_URL}, http://127.0.0.1:8000/b.xml",
+    spider = BBC_SPIDER.from_crawler(get_crawler(BBC_SPIDER), feeds=f"{FEED_URL}, http://127.0.0.1:8000/b.xml",
                                     recheck=NONE)
 
     async def collect():
@@ -148,7 +150,7 @@ def test_failed_fetch_becomes_a_failed_check_with_a_counter(caplog):
 def test_article_requested_by_a_recheck_is_a_duplicate_in_a_feed():
     spider = make_spider()
     url = "https://www.bbc.co.uk/news/uk-12345678"
-    spider.article_request(url, feed_url=None)
+    spider.article_request(url, spider.source, feed_url=None)
     assert requests_from_feed(spider, rss_feed([url + "?at_medium=RSS"])) == []
     assert stats(spider)["newscrawler/feed/links_skipped/duplicate"] == 1
 
@@ -171,7 +173,7 @@ def test_recheck_of_an_article_already_requested_from_a_feed_is_not_repeated():
 
 # What the spider knows of tracked articles before fetching them
 
-def parse_feed_with_database(spider: BBCSpider, body: bytes) -> list[Request]:
+def parse_feed_with_database(spider: SourceSpider, body: bytes) -> list[Request]:
     async def collect():
         return [request async for request in spider.parse_feed(feed_response(body))]
 
@@ -215,9 +217,9 @@ def test_page_with_the_known_bytes_is_unchanged_without_extraction(monkeypatch):
     spider = make_spider()
     body = (PAGES / "6072486.stm.html").read_bytes()
     response = page_response("https://news.bbc.co.uk/1/hi/uk/6072486.stm", body)
-    monkeypatch.setattr(bbc, "extract", lambda *args: pytest.fail("extracted a page known to be unchanged"))
+    monkeypatch.setattr(news, "extract", lambda *args, **kwargs: pytest.fail("extracted a page known to be unchanged"))
     known = {"page_hash": page_hash(body, "text/html"), "interval_seconds": 2160.0}
-    [check] = spider.parse_article(response, article_id=response.url, feed_url=None, known=known)
+    [check] = spider.parse_article(response, article_id=response.url, feed_url=None, source="bbc", known=known)
     assert isinstance(check, CheckItem) and check.outcome == UNCHANGED and check.interval_seconds == 2160.0
     assert check.page_hash == page_hash(body, "text/html") and check.http_status == 200
     assert stats(spider) == {"newscrawler/pages/same_as_stored": 1}
@@ -227,7 +229,7 @@ def test_page_with_other_bytes_is_extracted_and_carries_its_hash():
     spider = make_spider()
     body = (PAGES / "6072486.stm.html").read_bytes()
     response = page_response("https://news.bbc.co.uk/1/hi/uk/6072486.stm", body, content_type="text/html")
-    [item] = spider.parse_article(response, article_id=response.url, feed_url=None,
+    [item] = spider.parse_article(response, article_id=response.url, feed_url=None, source="bbc",
                                   known={"page_hash": "older page", "interval_seconds": 1800.0})
     assert isinstance(item, ArticleItem) and item.page_hash == page_hash(body, "text/html")
 

@@ -2,7 +2,7 @@
 from is unchanged without being extracted; anything else is compared in full."""
 import re
 
-from newscrawler.spiders.bbc import page_hash
+from newscrawler.spiders.news import page_hash
 from tests.conftest import FIXTURES, rss_feed, run_crawl
 
 PATH = "/1/hi/uk/7984711.stm"

@@ -1,7 +1,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from newscrawler.urls import article_id, canonical_url, page_kind
+from newscrawler.sources import article_id_of as article_id
+from newscrawler.sources.bbc import SOURCE as BBC
+from newscrawler.urls import canonical_url
 
 SAME_ARTICLE = [
     "http://news.bbc.co.uk/go/rss/-/1/hi/uk_politics/8064868.stm",
@@ -25,7 +27,7 @@ def test_spellings_of_one_article_share_one_identity(urls):
 
 
 def test_canonical_bbc_url_is_https_on_bbc_co_uk():
-    assert canonical_url("http://www.bbc.com/news/health-54528983") == "https://www.bbc.co.uk/news/health-54528983"
+    assert canonical_url("http://www.bbc.com/news/health-54528983", BBC) == "https://www.bbc.co.uk/news/health-54528983"
 
 
 def test_meaningful_query_parameters_are_kept():
@@ -52,7 +54,7 @@ def test_different_articles_keep_different_identities():
     ("https://news.bbc.co.uk/1/hi/uk_politics/default.stm", "index"),
 ])
 def test_page_kind(url, kind):
-    assert page_kind(url) == kind
+    assert BBC.page_kind(url) == kind
 
 
 @given(st.sampled_from(SAME_ARTICLE + SAME_2024_ARTICLE),
@@ -70,4 +72,4 @@ def test_tracking_parameters_and_fragments_never_change_identity(url, tracking, 
 @given(st.text(max_size=80))
 def test_canonical_url_is_idempotent(text):
     url = "https://www.bbc.co.uk/news/" + text
-    assert canonical_url(canonical_url(url)) == canonical_url(url)
+    assert canonical_url(canonical_url(url, BBC), BBC) == canonical_url(url, BBC)

@@ -1,19 +1,16 @@
 """Pure page extraction: HTML in, article fields out.
 
 Nothing here fetches, reads settings or the clock, or knows about Scrapy's
-engine. `extract(url, html)` picks the site by URL and the layout era by
-markers in the page.
+engine. `extract(url, html, source=...)` reads the page with the first of the
+source's layout eras whose markers are in the page.
 """
 import codecs
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
-
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-from newscrawler.extraction import bbc
 from newscrawler.extraction.page import Page
 
 
@@ -44,35 +41,28 @@ class ExtractedArticle:
     layout: str | None = None  # the name of the layout era that read the page
 
 
-# Sites by the registrable domain of the page's host. Any other host falls back
-# to BBC, because tests serve BBC fixture pages from http://127.0.0.1:PORT/.
-_SITES = {domain: bbc for domain in bbc.HOSTS}
-_FALLBACK_SITE = bbc
-
-
-def extract(url: str, body: bytes | str, content_type: str | None = None, source=None) -> ExtractedArticle:
+def extract(url: str, body: bytes | str, content_type: str | None = None, *, source) -> ExtractedArticle:
     """Extract the article from one fetched page.
 
     body is the raw response body (decoded the way Scrapy does, using the
     Content-Type header value, then BOM / meta charset / detection) or text.
-    source (a newscrawler.sources.Source) gives the layouts; without one, the
-    site is picked by the URL's host. Raises only ExtractionError subclasses."""
+    source (a newscrawler.sources.Source) gives the layouts, whatever host
+    served the page. Raises only ExtractionError subclasses."""
     text, utf8 = _decode(body, content_type)
     if _is_cut_short(text):
         raise EmptyBody(f"{url}: page cut short (no closing </html>)")
     page = _parse(text, utf8)
-    site = source or _site_for(url)
-    reason = site.non_article_marker(page)
+    reason = source.non_article_marker(page)
     if reason:
         raise NotAnArticle(f"{url}: {reason}")
-    layout = site.find_layout(page)
+    layout = source.find_layout(page)
     if layout is None:
-        raise UnknownLayout(f"{url}: no known layout")
+        raise UnknownLayout(f"{url}: no known {source.name} layout")
     return _article(url, page, layout)
 
 
 def _article(url: str, page: Page, layout) -> ExtractedArticle:
-    name = getattr(layout, "name", None) or layout.__name__
+    name = layout.name
     headline = layout.headline(page)
     if not headline:
         raise EmptyBody(f"{url}: {name} page without a headline")
@@ -176,14 +166,3 @@ def _stripped_utf8(text: str, utf8: bytes | None) -> bytes:
         return text.strip().replace("\x00", "").encode("utf-8")
     start, end = len(text) - len(text.lstrip()), len(text.rstrip())
     return utf8[len(text[:start].encode("utf-8")) : len(utf8) - len(text[end:].encode("utf-8"))]
-
-
-def _site_for(url: str):
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:  # malformed URL, e.g. a broken IPv6 literal
-        return _FALLBACK_SITE
-    for domain, site in _SITES.items():
-        if host == domain or host.endswith("." + domain):
-            return site
-    return _FALLBACK_SITE

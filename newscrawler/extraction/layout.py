@@ -34,8 +34,8 @@ class Layout:
         raise NotImplementedError
 
     def byline(self, page: Page) -> str | None:
-        return byline_from(json_ld_person_names(page.json_ld)) or byline_from(
-            filter(None, [page.meta("author")]))
+        """The Person authors of the page's JSON-LD (an organisation is no byline)."""
+        return byline_from(json_ld_person_names(page.json_ld))
 
     def published(self, page: Page) -> datetime | None:
         return parse_utc(json_ld_value(page.json_ld, "datePublished")) or parse_utc(

@@ -1,6 +1,8 @@
 """Helpers that turn parsed markup into plain values: text blocks and dates.
 
-Site-agnostic; the layout modules decide which elements to feed in.
+Site-agnostic; the layout modules decide which elements to feed in. Text is
+given as the page has it, stripped at both ends: whitespace and invisible
+characters are normalised once, by the normalising pipeline.
 """
 import json
 import re
@@ -10,10 +12,6 @@ from lxml import etree
 
 from newscrawler.extraction.query import having, xpath
 
-# Characters that take no space (soft hyphen, zero-width space and joiners,
-# word joiner, BOM): a reader sees nothing, and the normaliser deletes them too,
-# so text made only of them must not count as a headline or a paragraph.
-_INVISIBLE_CHARACTERS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 # Never visible, whatever the layout.
@@ -37,22 +35,16 @@ _BREAK = object()  # marker between text pieces of two different blocks
 _JSON_LD_SCRIPTS = xpath(having("//script", "type", "application/ld+json") + "/text()")
 
 
-def collapse_whitespace(text: str) -> str:
-    """text on one line, invisible characters dropped, runs of whitespace as one space."""
-    # str.split() splits at exactly the characters regex \s matches (str.isspace).
-    return " ".join(text.translate(_INVISIBLE_CHARACTERS).split())
-
-
 def byline_from(names) -> str | None:
     """One byline from author names: "By Jane Doe", "John Roe" -> "Jane Doe, John Roe"."""
-    cleaned = (_BY.sub("", collapse_whitespace(name)) for name in names)
+    cleaned = (_BY.sub("", name.strip()) for name in names)
     return ", ".join(dict.fromkeys(name for name in cleaned if name)) or None
 
 
 def visible_text(element) -> str:
-    """The lxml element's text as a reader sees it, on one line."""
+    """The lxml element's text as a reader sees it (blocks inside it apart by a space)."""
     pieces = (" " if piece is _BREAK else piece for piece in _text_pieces(element, _never))
-    return collapse_whitespace("".join(pieces))
+    return "".join(pieces).strip()
 
 
 def visible_texts(elements) -> list[str]:
@@ -73,7 +65,7 @@ def text_blocks(root, skip=None) -> list[str]:
         else:
             current.append(piece)
     blocks.append("".join(current))
-    return [text for text in map(collapse_whitespace, blocks) if text]
+    return [text for text in map(str.strip, blocks) if text]
 
 
 def _never(element) -> bool:

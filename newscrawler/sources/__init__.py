@@ -4,6 +4,7 @@
 one of its hosts (subdomains included).
 """
 from newscrawler.sources.source import Source
+from newscrawler.urls import article_id, host_of
 
 SOURCES: dict[str, Source] = {}
 
@@ -25,4 +26,13 @@ def source_for_host(host: str) -> Source | None:
     return next((source for source in SOURCES.values() if source.owns_host(host)), None)
 
 
+def article_id_of(url: str) -> str:
+    """The article id of a URL typed or linked anywhere: by the rules of the
+    source whose host it is, if any (bbc.com and bbc.co.uk are one article)."""
+    return article_id(url, source_for_host(host_of(url)))
+
+
 # One line per source folder (each module's SOURCE is its declaration).
+from newscrawler.sources import bbc  # noqa: E402
+
+register(bbc.SOURCE)

@@ -36,6 +36,11 @@ class Source:
     skipped_paths: tuple[tuple[str, re.Pattern], ...] = ()  # (kind, pattern searched in the path)
     # Why a parsed page says of itself that it is not an article, or None.
     non_article_marker: Callable[[Page], str | None] = field(default=json_ld_non_article_type)
+    # URL rules of the source's own (see urls.canonical_url): its hosts that are
+    # spellings of canonical_host, and (pattern, replacement) rewrites of the path.
+    canonical_host: str | None = None
+    host_aliases: frozenset[str] = frozenset()
+    path_rules: tuple[tuple[re.Pattern, str], ...] = ()
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")

@@ -7,15 +7,10 @@ the body is the text of the reading components in document order. Other
 components are skipped: related topics, "more on this story", metadata strips,
 and "include" embeds (policy guides, forms), even when they nest a text block.
 """
+from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import css, having, xpath
-from newscrawler.extraction.text import (
-    byline_from,
-    json_ld_person_names,
-    json_ld_value,
-    parse_utc,
-    visible_texts,
-)
+from newscrawler.extraction.text import json_ld_value, parse_utc, visible_texts
 
 # Which elements of each reading component hold its text blocks.
 _PARAGRAPHS = xpath(".//p")
@@ -39,32 +34,24 @@ _COMPONENTS = xpath("//article/*[@data-component]")
 _TIME = css("article time::attr(datetime)")
 
 
-def matches(page: Page) -> bool:
-    return bool(page.find(_TEXT_BLOCK))
+class Bbc2020(Layout):
+    """JSON-LD gives the byline (Person authors only) and the modification time."""
 
+    name = "bbc-2020"
 
-def headline(page: Page) -> str:
-    return page.first_text(_HEADING)
+    def matches(self, page: Page) -> bool:
+        return bool(page.find(_TEXT_BLOCK))
 
+    def headline(self, page: Page) -> str:
+        return page.first_text(_HEADING)
 
-def body(page: Page) -> list[str]:
-    blocks = []
-    for component in page.find(_COMPONENTS):
-        text_blocks_of = _BLOCKS_OF_COMPONENT.get(component.attrib["data-component"])
-        if text_blocks_of:
-            blocks.extend(visible_texts(text_blocks_of(component)))
-    return blocks
+    def body(self, page: Page) -> list[str]:
+        blocks = []
+        for component in page.find(_COMPONENTS):
+            text_blocks_of = _BLOCKS_OF_COMPONENT.get(component.attrib["data-component"])
+            if text_blocks_of:
+                blocks.extend(visible_texts(text_blocks_of(component)))
+        return blocks
 
-
-def byline(page: Page) -> str | None:
-    return byline_from(json_ld_person_names(page.json_ld))
-
-
-def published(page: Page):
-    return parse_utc(json_ld_value(page.json_ld, "datePublished")) or parse_utc(
-        page.first(_TIME)
-    )
-
-
-def modified(page: Page):
-    return parse_utc(json_ld_value(page.json_ld, "dateModified"))
+    def published(self, page: Page):
+        return parse_utc(json_ld_value(page.json_ld, "datePublished")) or parse_utc(page.first(_TIME))

@@ -13,11 +13,11 @@ import re
 from lxml import etree
 from parsel import Selector
 
+from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having_class, xpath
 from newscrawler.extraction.text import (
     byline_from,
-    collapse_whitespace,
     parse_utc,
     text_blocks,
     visible_texts,
@@ -38,31 +38,29 @@ _STORY_START = xpath('//comment()[normalize-space(.)="S BO"]')
 _BYLINES = xpath(having_class(having_class("//div", "mvb") + "/descendant::span", "byl"))
 
 
-def matches(page: Page) -> bool:
-    return bool(page.find(_STORY_START))
+class BbcStm(Layout):
+    name = "bbc-stm"
 
+    def matches(self, page: Page) -> bool:
+        return bool(page.find(_STORY_START))
 
-def headline(page: Page) -> str:
-    return collapse_whitespace(page.meta("Headline") or "")
+    def headline(self, page: Page) -> str:
+        return (page.meta("Headline") or "").strip()
 
+    def body(self, page: Page) -> list[str]:
+        story = _story_markup(page)
+        if story is None:
+            return []
+        return text_blocks(Selector(text=story).root, skip=_is_not_story)
 
-def body(page: Page) -> list[str]:
-    story = _story_markup(page)
-    if story is None:
-        return []
-    return text_blocks(Selector(text=story).root, skip=_is_not_story)
+    def byline(self, page: Page) -> str | None:
+        return byline_from(visible_texts(page.find(_BYLINES)[:1]))
 
+    def published(self, page: Page):
+        return parse_utc(page.meta("OriginalPublicationDate"))
 
-def byline(page: Page) -> str | None:
-    return byline_from(visible_texts(page.find(_BYLINES)[:1]))
-
-
-def published(page: Page):
-    return parse_utc(page.meta("OriginalPublicationDate"))
-
-
-def modified(page: Page):
-    return None
+    def modified(self, page: Page):
+        return None
 
 
 def _story_markup(page: Page) -> str | None:

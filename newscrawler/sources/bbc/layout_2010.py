@@ -6,6 +6,7 @@ cross-heads and bulleted lists. Everything else in the container (video and
 its caption, image captions, "story-feature" boxes, market data, embedded
 indexes, twitter modules, reader comments) is a nested box and is left out.
 """
+from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import css_xpath, having, having_class, xpath
 from newscrawler.extraction.text import byline_from, parse_utc, visible_texts
@@ -26,28 +27,26 @@ _STORY_BLOCKS = xpath("./p | ./*[contains(@class, 'cross-head')] | ./ul/li")
 _BYLINE_NAME = xpath("./*[contains(@class, 'byline')]//*[contains(@class, 'byline-name')]")
 
 
-def matches(page: Page) -> bool:
-    return bool(page.find(_STORY_BODY))
+class Bbc2010(Layout):
+    name = "bbc-2010"
 
+    def matches(self, page: Page) -> bool:
+        return bool(page.find(_STORY_BODY))
 
-def headline(page: Page) -> str:
-    return page.first_text(_HEADING)
+    def headline(self, page: Page) -> str:
+        return page.first_text(_HEADING)
 
+    def body(self, page: Page) -> list[str]:
+        story = page.first(_STORY_BODY)
+        return visible_texts(_STORY_BLOCKS(story)) if story is not None else []
 
-def body(page: Page) -> list[str]:
-    story = page.first(_STORY_BODY)
-    return visible_texts(_STORY_BLOCKS(story)) if story is not None else []
+    def byline(self, page: Page) -> str | None:
+        story = page.first(_STORY_BODY)
+        names = _BYLINE_NAME(story) if story is not None else []
+        return byline_from(visible_texts(names))
 
+    def published(self, page: Page):
+        return parse_utc(page.meta("OriginalPublicationDate"))
 
-def byline(page: Page) -> str | None:
-    story = page.first(_STORY_BODY)
-    names = _BYLINE_NAME(story) if story is not None else []
-    return byline_from(visible_texts(names))
-
-
-def published(page: Page):
-    return parse_utc(page.meta("OriginalPublicationDate"))
-
-
-def modified(page: Page):
-    return None
+    def modified(self, page: Page):
+        return None

@@ -1,6 +1,10 @@
-"""The bbc spider: BBC News RSS feeds and due re-checks to article items.
+"""One spider for every source: its RSS feeds and due re-checks to article items.
 
-It only routes: feed entries and due articles become requests for canonical
+`scrapy crawl bbc` (`guardian`, `nytimes`, ...) is this spider for one source
+(newscrawler.sources); `scrapy crawl feed -a feeds=URL -a source=NAME` is
+it for any feed (see newscrawler.spiders.feed). The spider knows no site: the
+source decides which links are articles and how pages are read, whatever
+host serves them. It only routes: feed entries and due articles become requests for canonical
 article URLs, article pages go to extraction, and what comes back becomes an
 `ArticleItem` (page text) or a `CheckItem` (304, unchanged page, gone, moved,
 failed). Comparing and storing is the pipelines' job, but before fetching a
@@ -23,20 +27,22 @@ from scrapy.http import HtmlResponse
 from newscrawler.clock import clock_from_settings
 from newscrawler.extraction import ExtractionError, NotAnArticle, UnknownLayout, extract
 from newscrawler.feedparsing import MALFORMED, Feed, is_remote_feed, link_refusal, read_feed
-from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ArticleItem, CheckItem
+from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
 from newscrawler.rechecks import DUE, Rechecks
-from newscrawler.storage import StorageUnavailable, lookup_batches
-from newscrawler.urls import article_id, canonical_url, page_kind
+from newscrawler.sources import SOURCES, Source, source_for_host, source_named
+from newscrawler.storage import StorageUnavailable, crawl_store, lookup_batches
+from newscrawler.urls import article_id, canonical_url, host_of
 
 PERMANENT_REDIRECTS = {301, 308}
 ANSWERS_WITHOUT_TEXT = {304: NOT_MODIFIED, 404: GONE, 410: GONE}
 HTML_CONTENT_TYPES = {"text/html", "application/xhtml+xml"}
 
 
-class BBCSpider(Spider):
-    name = "bbc"
-    source = "bbc"
+class SourceSpider(Spider):
+    """Crawls one source; subclasses name it (see the end of this module)."""
+
+    source: Source
     DEFAULT_FEED_MAX_ENTRIES = 1000
 
     def __init__(self, feeds: str | None = None, recheck: str = DUE, *args, **kwargs):
@@ -49,26 +55,29 @@ class BBCSpider(Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.clock = clock_from_settings(crawler.settings)
-        spider.rechecks = Rechecks.from_settings(crawler.settings)
+        spider.rechecks = Rechecks.from_settings(crawler.settings, crawl_store(crawler))
         spider.feed_max_entries = crawler.settings.getint("NEWSCRAWLER_FEED_MAX_ENTRIES",
                                                           cls.DEFAULT_FEED_MAX_ENTRIES)
         spider.private_links_allowed = crawler.settings.getbool("NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS")
         return spider
 
+    def default_feeds(self) -> list[str]:
+        """The source's feeds: NEWSCRAWLER_<NAME>_FEEDS if set, else its declaration's."""
+        return self.settings.getlist(feeds_setting(self.source.name)) or list(self.source.feeds)
+
     async def start(self):
-        for feed_url in self.feed_urls or self.settings.getlist("NEWSCRAWLER_BBC_FEEDS"):
+        for feed_url in self.feed_urls or self.default_feeds():
             yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
         # claiming takes round trips: not on the reactor thread
-        claimed = await asyncio.to_thread(self.rechecks.claim, self.source, self.clock(), self.recheck_mode)
+        claimed = await asyncio.to_thread(self.rechecks.claim, self.source.name, self.clock(),
+                                          self.recheck_mode)
         requested_from_feeds = [article for article in claimed if article["url"] in self.requested_urls]
         for article in claimed:
             if article["url"] not in self.requested_urls:
-                yield self.with_known_page(self.article_request(article["url"], feed_url=None), article)
+                request = self.article_request(article["url"], self.source, feed_url=None)
+                yield self.with_known_page(request, article)
         if requested_from_feeds:  # their feed fetch may have been recorded before the claim: no lease to keep
             await asyncio.to_thread(self.rechecks.release, requested_from_feeds)
-
-    def closed(self, reason):
-        self.rechecks.close()
 
     def feed_failed(self, failure):
         self.crawler.stats.inc_value("newscrawler/feed/fetch_failed")
@@ -127,13 +136,17 @@ class BBCSpider(Spider):
     def entry_request(self, response, link: str) -> Request | None:
         """The request for a feed entry's article, or None if its link is skipped."""
         try:
-            url = canonical_url(response.urljoin(link))
+            link = response.urljoin(link)
+            source = self.source_of_link(link)
+            url = source and canonical_url(link, source)
         except ValueError:  # e.g. a broken IPv6 host
             return self.skip_link("invalid", link, response)
+        if source is None:
+            return self.skip_link("other_source", link, response)
         refusal = link_refusal(url, self.feed_url_as_requested(response), self.private_links_allowed)
         if refusal:
             return self.skip_link(refusal, url, response)
-        kind = page_kind(url)
+        kind = source.page_kind(url)
         if kind != "article":
             self.crawler.stats.inc_value(f"newscrawler/pages/skipped/{kind}")
             self.logger.info("Skipping %s page %s", kind, url)
@@ -142,7 +155,18 @@ class BBCSpider(Spider):
             return self.skip_link("duplicate", url, response, logging.DEBUG)
         self.crawler.stats.inc_value("newscrawler/feed/article_links")
         guard_redirects = not self.private_links_allowed and is_remote_feed(self.feed_url_as_requested(response))
-        return self.article_request(url, feed_url=response.url, guard_redirects=guard_redirects)
+        return self.article_request(url, source, feed_url=response.url, guard_redirects=guard_redirects)
+
+    @staticmethod
+    def source_by_name(name: str) -> Source:
+        return source_named(name)
+
+    def source_of_link(self, url: str) -> Source | None:
+        """The source whose rules apply to a feed link: the spider's own, for its
+        hosts and for hosts of no source (mirrors, tests on 127.0.0.1); None for
+        another source's host, which this spider does not track."""
+        owner = source_for_host(host_of(url))
+        return self.source if owner is None or owner is self.source else None
 
     def skip_link(self, reason: str, link: str, response, level: int = logging.WARNING) -> None:
         self.crawler.stats.inc_value(f"newscrawler/feed/links_skipped/{reason}")
@@ -153,7 +177,8 @@ class BBCSpider(Spider):
         """The feed URL before any redirect: links may go to that host even when it is private."""
         return response.meta.get("redirect_urls", [response.url])[0]
 
-    def article_request(self, url: str, feed_url: str | None, guard_redirects: bool = False) -> Request:
+    def article_request(self, url: str, source: Source, feed_url: str | None,
+                        guard_redirects: bool = False) -> Request:
         """A request for an article page, never served from a cache.
 
         The spider drops duplicates itself (requested_urls), counting them, so
@@ -163,7 +188,7 @@ class BBCSpider(Spider):
         self.requested_urls.add(url)
         return Request(
             url, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
-            cb_kwargs={"article_id": article_id(url), "feed_url": feed_url},
+            cb_kwargs={"article_id": article_id(url, source), "feed_url": feed_url, "source": source.name},
             meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True,
                   PrivateRedirectGuard.META_KEY: guard_redirects},
         )
@@ -180,53 +205,57 @@ class BBCSpider(Spider):
             request.cb_kwargs["known"] = known
         return request
 
-    def parse_article(self, response, article_id: str, feed_url: str | None, known: dict | None = None):
-        """`known`: what the last check learnt of a tracked article (storage.PAGE_FIELDS)."""
+    def parse_article(self, response, article_id: str, feed_url: str | None, source: str,
+                      known: dict | None = None):
+        """`source`: the name of the source whose article this is; `known`: what
+        the last check learnt of a tracked article (storage.PAGE_FIELDS)."""
+        source = self.source_by_name(source)
         if response.status in ANSWERS_WITHOUT_TEXT:
-            yield self.check(article_id, response, ANSWERS_WITHOUT_TEXT[response.status])
+            yield self.check(article_id, source, response, ANSWERS_WITHOUT_TEXT[response.status])
             return
-        final_id = self.moved_to(response, article_id)
+        final_id = self.moved_to(response, article_id, source)
         if final_id:
-            yield self.check(article_id, response, MOVED, moved_to=final_id)
+            yield self.check(article_id, source, response, MOVED, moved_to=final_id)
             article_id = final_id
         content_type = self.header(response, b"Content-Type")
         if not self.is_html(response, content_type):
-            yield self.failed(article_id, response, "not_html", f"Not an HTML page ({content_type})")
+            yield self.failed(article_id, source, response, "not_html", f"Not an HTML page ({content_type})")
             return
         fetched_page_hash = page_hash(response.body, content_type)
         if known and fetched_page_hash == known.get("page_hash") and not final_id:
             self.crawler.stats.inc_value("newscrawler/pages/same_as_stored")
-            yield self.check(article_id, response, UNCHANGED, page_hash=fetched_page_hash,
+            yield self.check(article_id, source, response, UNCHANGED, page_hash=fetched_page_hash,
                              interval_seconds=known.get("interval_seconds"))
             return
         try:
-            page = extract(response.url, response.body, content_type)
+            page = extract(response.url, response.body, content_type, source=source)
         except NotAnArticle as reason:
             self.crawler.stats.inc_value("newscrawler/pages/skipped/not_article")
             self.logger.info("Not an article page (%s): %s", reason, response.url)
             return
         except UnknownLayout as reason:
-            self.crawler.stats.inc_value(f"newscrawler/extraction/unknown_layout/{self.source}")
-            yield self.failed(article_id, response, "unknown_layout", f"Unknown page layout ({reason})")
+            self.crawler.stats.inc_value(f"newscrawler/extraction/unknown_layout/{source.name}")
+            yield self.failed(article_id, source, response, "unknown_layout", f"Unknown page layout ({reason})")
             return
         except ExtractionError as reason:
-            yield self.failed(article_id, response, "no_article_text", f"No article text found ({reason})")
+            yield self.failed(article_id, source, response, "no_article_text", f"No article text found ({reason})")
             return
         yield ArticleItem(
-            article_id=article_id, url=response.url, source=self.source, feed_url=feed_url,
+            article_id=article_id, url=response.url, source=source.name, feed_url=feed_url,
             headline=page.headline, byline=page.byline, published=page.published, modified=page.modified,
             body=list(page.body), fetched_at=self.clock(), http_status=response.status,
             etag=self.header(response, b"ETag"), last_modified=self.header(response, b"Last-Modified"),
             page_hash=fetched_page_hash,
         )
 
-    def moved_to(self, response, article_id: str) -> str | None:
+    @staticmethod
+    def moved_to(response, article_id: str, source: Source) -> str | None:
         """The new article id if the page was permanently redirected to another article."""
         reasons = response.meta.get("redirect_reasons", [])
         if not PERMANENT_REDIRECTS.intersection(reasons):
             return None
-        final_id = canonical_url(response.url)
-        return final_id if final_id != article_id and page_kind(final_id) == "article" else None
+        final_id = canonical_url(response.url, source)
+        return final_id if final_id != article_id and source.page_kind(final_id) == "article" else None
 
     @staticmethod
     def is_html(response, content_type: str | None) -> bool:
@@ -237,16 +266,18 @@ class BBCSpider(Spider):
     def article_failed(self, failure):
         request = failure.request
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        return self.failed(request.cb_kwargs["article_id"], request, fetch_failure_reason(failure),
-                           f"Fetch failed ({failure.getErrorMessage()})", status)
+        return self.failed(request.cb_kwargs["article_id"], self.source_by_name(request.cb_kwargs["source"]), request,
+                           fetch_failure_reason(failure), f"Fetch failed ({failure.getErrorMessage()})", status)
 
-    def failed(self, article_id: str, response, reason: str, message: str, status: int | None = None):
+    def failed(self, article_id: str, source: Source, response, reason: str, message: str,
+               status: int | None = None):
         self.crawler.stats.inc_value(f"newscrawler/pages/failed/{reason}")
         self.logger.warning("%s, not stored: %s", message, response.url)
-        return self.check(article_id, response, FAILED, reason=reason, status=status)
+        return self.check(article_id, source, response, FAILED, reason=reason, status=status)
 
-    def check(self, article_id: str, response, outcome: str, status: int | None = None, **fields) -> CheckItem:
-        return CheckItem(article_id=article_id, url=response.url, source=self.source, outcome=outcome,
+    def check(self, article_id: str, source: Source, response, outcome: str, status: int | None = None,
+              **fields) -> CheckItem:
+        return CheckItem(article_id=article_id, url=response.url, source=source.name, outcome=outcome,
                          fetched_at=self.clock(), http_status=status or getattr(response, "status", None),
                          **fields)
 
@@ -274,3 +305,19 @@ def fetch_failure_reason(failure) -> str:
     if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):  # REDIRECT_MAX_TIMES
         return "too_many_redirects"
     return "fetch_failed"
+
+
+def feeds_setting(source_name: str) -> str:
+    """The setting that replaces a source's default feeds: NEWSCRAWLER_BBC_FEEDS for bbc."""
+    return f"NEWSCRAWLER_{source_name.upper()}_FEEDS"
+
+
+def _spider_class(source: Source) -> type[SourceSpider]:
+    """`scrapy crawl <name>`: the spider for one registered source."""
+    class_name = "".join(part.title() for part in source.name.split("_")) + "Spider"
+    return type(class_name, (SourceSpider,), {"name": source.name, "source": source, "__module__": __name__})
+
+
+# Scrapy's spider loader finds the spiders among this module's classes.
+SPIDERS = {source.name: _spider_class(source) for source in SOURCES.values()}
+globals().update({spider.__name__: spider for spider in SPIDERS.values()})
