@@ -18,10 +18,13 @@ from newscrawler.extraction.query import having, having_class, xpath
 from newscrawler.extraction.text import byline_from, collapse_whitespace, visible_text, visible_texts
 from newscrawler.sources.guardian.blocks import blocks_in, has_class, paragraphs_or_text
 
-# div.content__article-body[itemprop=articleBody]
-_BODY = xpath(having(having_class("//div", "content__article-body"), "itemprop", "articleBody"))
+# div.content__article-body (which also carries itemprop=articleBody)
+_BODY = xpath(having_class("//div", "content__article-body"))
 _TEXT_CHILDREN = xpath("./p | ./h2 | ./h3 | ./h4 | ./ul | ./ol | ./blockquote")
-_HEADLINE = xpath(having("//h1", "itemprop", "headline"))
+# The first, where a page repeats it for another screen size.
+_HEADLINE = xpath(
+    "(" + having("//h1", "itemprop", "headline") + " | " + having_class("//h1", "content__headline") + ")[1]"
+)
 _STANDFIRST = xpath(having_class("//div", "content__standfirst"))
 _STANDFIRST_DESCRIPTION = xpath(
     having(having_class("//div", "content__standfirst") + "/meta", "itemprop", "description") + "/@content"
@@ -47,9 +50,12 @@ class Layout2014(Layout):
             return []
         blocks = self._standfirst(page)
         for child in _TEXT_CHILDREN(body):
-            if not has_class(child, "social"):  # share buttons
-                blocks.extend(blocks_in(child) if child.tag in ("ul", "ol", "blockquote")
-                              else [text for text in [visible_text(child)] if text])
+            if has_class(child, "social"):  # share buttons
+                continue
+            if child.tag in ("ul", "ol", "blockquote"):
+                blocks.extend(blocks_in(child))
+            elif text := visible_text(child):
+                blocks.append(text)
         return blocks
 
     def _standfirst(self, page: Page) -> list[str]:

@@ -3,7 +3,8 @@
 The page is a grid of areas, each a `data-gu-name` element: "headline" (an
 <h1>, beside an "This article is more than N years old" notice), "standfirst",
 "meta" (byline, dateline, share buttons), "body" and "right-column". Inside
-"body", `div#maincontent` holds `.article-body-commercial-selector`, whose
+"body", `div#maincontent` holds `.article-body-commercial-selector` (the
+container the ad scripts fill), whose
 children are the article's elements in order: text elements bare (<p>, <h2>,
 lists, <blockquote>), every other element in a <figure> that names its type
 in `data-spacefinder-type` (images, embeds, rich links, newsletter sign-ups,
@@ -22,11 +23,9 @@ from newscrawler.extraction.text import byline_from, json_ld_person_names, visib
 from newscrawler.sources.guardian.blocks import blocks_in, has_class, paragraphs_or_text
 
 _AREA = "//*/@data-gu-name[. = '{}']/.."
-_BODY = xpath(
-    _AREA.format("body")
-    + "//*[@id = 'maincontent']//div[contains(@class, 'article-body-commercial-selector')]"
-)
-_HEADLINE = xpath(_AREA.format("headline") + "//h1")
+_BODY = xpath(_AREA.format("body") + "//div[contains(@class, 'article-body-commercial-selector')]")
+# Immersive pages of some years set the headline over the main media, outside the area.
+_HEADLINE = xpath("(" + _AREA.format("headline") + "//h1 | //main//h1)[1]")
 _STANDFIRST = xpath(_AREA.format("standfirst"))
 _AUTHOR_LINKS = xpath(
     having(_AREA.format("meta") + "//*", "data-component", "meta-byline") + "//a[@rel = 'author']"
