@@ -32,7 +32,8 @@ def article_id_of(url: str) -> str:
     return article_id(url, source_for_host(host_of(url)))
 
 
-# One line per source folder (each module's SOURCE is its declaration).
-from newscrawler.sources import bbc  # noqa: E402
+# The registry: one line per source folder (its module's SOURCE is its declaration).
+from newscrawler.sources import bbc, guardian  # noqa: E402
 
 register(bbc.SOURCE)
+register(guardian.SOURCE)
