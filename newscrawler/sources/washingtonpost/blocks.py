@@ -47,6 +47,8 @@ def body_blocks(containers) -> list[str]:
     """The text blocks of the containers (lxml elements), in document order."""
     blocks = []
     for container in containers:
+        if _is_hidden_or_furniture(container):  # 2024 blocks that are a promo or a box of links
+            continue
         for element in _text_elements(container):
             text = " ".join(text_blocks(element, skip=is_furniture))
             if text:
@@ -63,13 +65,17 @@ def is_furniture(element) -> bool:
     return bool(classes) and not _FURNITURE_CLASSES.isdisjoint(classes.split())
 
 
+def _is_hidden_or_furniture(element) -> bool:
+    return element.get("hidden") is not None or is_furniture(element)
+
+
 def _text_elements(container) -> list:
     elements = []
     walker = etree.iterwalk(container, events=("start",))
     for _, element in walker:
         if element is container:
             continue
-        if not isinstance(element.tag, str) or element.tag in _NON_TEXT_TAGS or is_furniture(element):
+        if not isinstance(element.tag, str) or element.tag in _NON_TEXT_TAGS or _is_hidden_or_furniture(element):
             walker.skip_subtree()
         elif _is_text_element(element):
             elements.append(element)
