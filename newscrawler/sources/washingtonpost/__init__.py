@@ -32,6 +32,7 @@ SKIPPED_PATHS = (
     ("video", re.compile(r"(?:^|/)(?:video|posttv)/|_video\.html$")),
     ("gallery", re.compile(r"(?:^|/)(?:photography|photos?|galler(?:y|ies)|in-sight)/|_gallery\.html$")),
     ("podcast", re.compile(r"(?:^|/)podcasts?/")),
+    # /sf/ are the "special features", pages built one by one around graphics
     ("interactive", re.compile(r"(?:^|/)(?:graphics|interactive|sf)/")),
     ("sponsored", re.compile(r"(?:^|/)(?:brand-studio|brand-connect)/")),
 )

@@ -9,7 +9,7 @@ own), leaving out whole subtrees that the page marks as something else: by
 tag (figures and their captions, asides, forms), by a `data-qa` or
 `data-testid` name (`article-body-ad`, `subscribe-promo`, `interstitial-link`,
 `article-video`...) or by a class the site gives page furniture
-(`hide-for-print`, `interstitial`, `inline-content`, bylines).
+(`hide-for-print`, `interstitial`, `inline-content`, bylines, pull quotes).
 
 Captions are left out: the reference data for this outlet counts the story's
 paragraphs and sub-headings only.
@@ -41,6 +41,8 @@ _FURNITURE_CLASSES = frozenset({
     "pin-and-stack", "article-toolbar",  # 2013 byline, time stamp, share tools
     "twitter-tweet", "instagram-media", "tiktok-embed",
 })
+# wpds pull quotes, which repeat a sentence of the story ("wpds-c-PJLV-fijXse-isStylePullQuote-true").
+_PULL_QUOTE_CLASS_SUFFIX = "-isStylePullQuote-true"
 
 
 def body_blocks(containers) -> list[str]:
@@ -61,8 +63,9 @@ def is_furniture(element) -> bool:
     names = (element.get("data-qa") or "") + " " + (element.get("data-testid") or "")
     if any(part in names for part in _FURNITURE_NAME_PARTS):
         return True
-    classes = element.get("class")
-    return bool(classes) and not _FURNITURE_CLASSES.isdisjoint(classes.split())
+    classes = (element.get("class") or "").split()
+    return not _FURNITURE_CLASSES.isdisjoint(classes) or any(
+        name.endswith(_PULL_QUOTE_CLASS_SUFFIX) for name in classes)
 
 
 def _is_hidden_or_furniture(element) -> bool:

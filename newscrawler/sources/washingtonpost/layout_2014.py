@@ -1,11 +1,12 @@
 """PageBuilder article pages, autumn 2014 to 2016.
 
-The `pb-f-article-article-body` feature holds a sig line (`span.pb-byline`,
-`span.pb-timestamp`) and the story, an <article> of paragraphs. These pages
-have no JSON-LD: the publication time is the Washington time the sig line
-shows ("September 5 at 7:12 PM"), whose year is that of its `datePublished`
-microdata (written as "2015-12-23T12:34-500", on a 12-hour clock without AM
-or PM, so only its date is used) or of the URL in `og:url`.
+The headline is in `div#article-topper`; the `pb-f-article-article-body`
+feature holds a sig line (`span.pb-byline`, `span.pb-timestamp`) and the
+story, an <article> of paragraphs. These pages have no JSON-LD: the
+publication time is the Washington time the sig line shows ("September 5 at
+7:12 PM"), in the year of its `datePublished` microdata (written as
+"2015-12-23T12:34-500", on a 12-hour clock without AM or PM, so only its
+date is used) or of the URL in `og:url`.
 """
 import re
 
@@ -17,8 +18,9 @@ from newscrawler.sources.washingtonpost.blocks import body_blocks
 from newscrawler.sources.washingtonpost.dates import parse_shown_time
 
 _BODY_FEATURE = class_containing("//div", "pb-f-article-article-body")
-_STORY = xpath(_BODY_FEATURE + "/descendant::article")
-_HEADLINE = xpath(having("//h1", "itemprop", "headline") + " | //h1")
+_STORY = xpath(_BODY_FEATURE + "/descendant::article[not(ancestor::article)]")
+_TOPPER_HEADLINE = xpath(having("//div", "id", "article-topper") + "/descendant::h1")
+_MICRODATA_HEADLINE = xpath(having("//h1", "itemprop", "headline"))
 # The first sig line's byline: microdata names, or the author links of older pages.
 _BYLINE = xpath("(" + class_containing("//span", "pb-byline") + ")[1]")
 _MICRODATA_NAMES = xpath(having(".//*", "itemprop", "name"))
@@ -35,7 +37,7 @@ class WashingtonPost2014(Layout):
         return bool(page.find(_STORY))
 
     def headline(self, page: Page) -> str:
-        return page.first_text(_HEADLINE)
+        return page.first_text(_TOPPER_HEADLINE) or page.first_text(_MICRODATA_HEADLINE)
 
     def body(self, page: Page) -> list[str]:
         return body_blocks(page.find(_STORY))

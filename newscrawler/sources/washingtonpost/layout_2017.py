@@ -1,20 +1,16 @@
 """PageBuilder article pages with JSON-LD, 2017 to late 2019 (also the 2018
 captures of 2014 stories).
 
-The same body feature as in 2014-2016, its story now
+The same topper and body feature as in 2014-2016, the story now
 `article[itemprop="articleBody"]`: paragraphs, `div.subhead` sub-headings,
 `p.interstitial-link` related-story links (left out) and `div.inline-content`
-embeds (video, galleries, tweets: left out); the headline sits in
-`div#article-topper`. JSON-LD gives both times, which the Layout defaults
-read: the sig line's `datePublished` microdata is the last update on a
-12-hour clock with a fixed -05:00 offset.
+embeds (video, galleries, tweets: left out). JSON-LD gives both times, which
+the Layout defaults read: the sig line's `datePublished` microdata is the
+last update on a 12-hour clock with a fixed -05:00 offset.
 """
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
-from newscrawler.extraction.query import having, xpath
 from newscrawler.sources.washingtonpost.layout_2014 import WashingtonPost2014
-
-_HEADLINE = xpath(having("//div", "id", "article-topper") + "/descendant::h1")
 
 
 class WashingtonPost2017(WashingtonPost2014):
@@ -22,9 +18,6 @@ class WashingtonPost2017(WashingtonPost2014):
 
     def matches(self, page: Page) -> bool:
         return bool(page.json_ld) and super().matches(page)
-
-    def headline(self, page: Page) -> str:
-        return page.first_text(_HEADLINE) or super().headline(page)
 
     def published(self, page: Page):
         return Layout.published(self, page)
