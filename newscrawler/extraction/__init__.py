@@ -49,8 +49,6 @@ def extract(url: str, body: bytes | str, content_type: str | None = None, *, sou
     source (a newscrawler.sources.Source) gives the layouts, whatever host
     served the page. Raises only ExtractionError subclasses."""
     text, utf8 = _decode(body, content_type)
-    if _is_cut_short(text):
-        raise EmptyBody(f"{url}: page cut short (no closing </html>)")
     page = _parse(text, utf8)
     reason = source.non_article_marker(page)
     if reason:
@@ -58,6 +56,8 @@ def extract(url: str, body: bytes | str, content_type: str | None = None, *, sou
     layout = source.find_layout(page)
     if layout is None:
         raise UnknownLayout(f"{url}: no known {source.name} layout")
+    if not layout.is_complete(text):
+        raise EmptyBody(f"{url}: page cut short (it does not end as {layout.name} pages do)")
     return _article(url, page, layout)
 
 
@@ -118,17 +118,6 @@ def _normal_codec_name(encoding: str) -> str | None:
         return codecs.lookup(encoding).name
     except LookupError:
         return None
-
-
-def _is_cut_short(text: str) -> bool:
-    """A page that opens <html> but never closes it was cut off in transfer or
-    at the source; what it has of the article cannot be trusted to be all of it."""
-    opened = _HTML_OPEN.search(text[:4096]) is not None
-    return opened and _HTML_CLOSE.search(text[-4096:]) is None
-
-
-_HTML_OPEN = re.compile(r"<html[\s>]", re.IGNORECASE)
-_HTML_CLOSE = re.compile(r"</html\s*>", re.IGNORECASE)
 
 
 def _guess_encoding(body: bytes) -> str | None:

@@ -9,10 +9,16 @@ The defaults read what most news pages publish about themselves: schema.org
 JSON-LD (`author`, `datePublished`, `dateModified`) and the Open Graph
 `article:*` meta properties. A layout overrides what its pages say otherwise.
 """
+import re
 from datetime import datetime
 
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.text import byline_from, json_ld_person_names, json_ld_value, parse_utc
+
+
+_HTML_OPEN = re.compile(r"<html[\s>]", re.IGNORECASE)
+_HTML_CLOSE = re.compile(r"</html\s*>", re.IGNORECASE)
+_EDGE = 4096  # characters at each end of the page where the <html> tags are looked for
 
 
 class Layout:
@@ -24,6 +30,13 @@ class Layout:
 
     def matches(self, page: Page) -> bool:
         raise NotImplementedError
+
+    def is_complete(self, text: str) -> bool:
+        """Whether the page (its decoded text) came whole. A page that opens
+        <html> but never closes it was cut off in transfer or at the source:
+        what it has of the article cannot be trusted to be all of it. A layout
+        whose template ends otherwise says how its pages end."""
+        return _HTML_OPEN.search(text[:_EDGE]) is None or _HTML_CLOSE.search(text[-_EDGE:]) is not None
 
     def headline(self, page: Page) -> str:
         raise NotImplementedError
