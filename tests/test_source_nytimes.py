@@ -247,7 +247,8 @@ STORY_2014 = """<html><head>
     <p class="story-body-text story-content">Second paragraph.</p>
     <h4 class="story-subheading story-content">A sub-heading</h4>
   </div>
-  <div class="story-interrupter"><section class="related-coverage"><p class="summary">Related: another story</p></section></div>
+  <div class="story-interrupter"><section class="related-coverage">
+    <p class="summary">Related: another story</p></section></div>
   <div class="story-body story-body-2"><p class="story-body-text story-content">Third paragraph.</p>
     <div class="ad"><p>Advertisement</p></div></div></div>
   <footer class="story-footer story-content"><div class="story-addendum story-content theme-correction">
@@ -277,9 +278,11 @@ STORY_2006 = """<html><head><meta name="hdl" content="SEO headline">
   <h1 class="articleHeadline"><NYT_HEADLINE version="1.0" type=" ">As BP Lays Out Future</NYT_HEADLINE></h1>
   <div class="articleBody"><NYT_TEXT ><NYT_CORRECTION_TOP></NYT_CORRECTION_TOP><p>First paragraph.</p></div>
   <div class="articleInline runaroundLeft"><div class="inlineImage module"><p class="caption">Caption.</p></div>
-    <div class="columnGroup doubleRule"><h3 class="sectionHeader">Related</h3><ul><li><a>Related story</a></li></ul></div></div>
+    <div class="columnGroup doubleRule"><h3 class="sectionHeader">Related</h3>
+      <ul><li><a>Related story</a></li></ul></div></div>
   <div class="articleBody"><p>Second paragraph.</p><p>Third paragraph.</p>
-    <NYT_AUTHOR_ID><div class="authorIdentification"><p><p>Julia Werdigier contributed reporting.</p></p></div></NYT_AUTHOR_ID>
+    <NYT_AUTHOR_ID><div class="authorIdentification">
+      <p><p>Julia Werdigier contributed reporting.</p></p></div></NYT_AUTHOR_ID>
     <NYT_CORRECTION_BOTTOM><div class="articleCorrection"></div></NYT_CORRECTION_BOTTOM></NYT_TEXT></div>
   </div></body></html>"""
 

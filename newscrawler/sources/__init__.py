@@ -26,5 +26,5 @@ def source_for_host(host: str) -> Source | None:
 
 
 # One line per source folder (each module's SOURCE is its declaration).
-from newscrawler.sources import nytimes  # noqa: E402
+from newscrawler.sources import nytimes
 register(nytimes.SOURCE)

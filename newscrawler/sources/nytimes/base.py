@@ -8,10 +8,12 @@ JSON-LD since about 2019, Open Graph style `article:published` /
 each era only says where its headline and body are.
 
 The body is the article's own text blocks: paragraphs, sub-headings, list
-items and block quotes. Captions are left out, as the reference parser for
-this outlet (News Sniffer's web-page-parser) counts paragraphs and list items
-only; so are embedded graphics, promos, ads and author bios, which the Times
-nests in their own containers inside the story columns.
+items and block quotes of the story containers. Captions are left out, as
+the reference parser for this outlet (News Sniffer's web-page-parser) counts
+paragraphs and list items only, and so is whatever the Times nests in a
+container of its own there (embedded graphics and promos, ads); like the
+reference, which reads only the columns' own paragraphs, this leaves out
+the author bio and the corrections and print notes after the story.
 """
 import re
 from datetime import datetime, timezone
@@ -40,6 +42,7 @@ _ARTICLE_JSON_LD_TYPES = frozenset({
 _NEW_YORK = ZoneInfo("America/New_York")
 _COMPACT_TIME = re.compile(r"^\d{14}$")
 # "By Jane Doe, John Roe and Jim Poe" -> three names.
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
@@ -85,6 +88,12 @@ class NytLayout(Layout):
         )
 
 
+def first_text_of(page: Page, queries) -> str:
+    """The visible text of the first result of the first of queries that finds
+    a non-empty one, or ""."""
+    return next(filter(None, (page.first_text(query) for query in queries)), "")
+
+
 def article_json_ld(page: Page) -> list[dict]:
     """The page's article JSON-LD objects (all of its objects if none says it is one)."""
     articles = [obj for obj in page.json_ld if _is_article_type(obj.get("@type"))]
@@ -108,7 +117,7 @@ def byline_names_in_markup(page: Page) -> list[str]:
 def names_in_byline(text: str) -> list[str]:
     """The names in a byline line: "By Jane Doe, John Roe and Jim Poe"."""
     text = collapse_whitespace(text)
-    text = re.sub(r"^by\s+", "", text, flags=re.IGNORECASE)
+    text = _BY.sub("", text)
     return [name for name in _NAME_SEPARATORS.split(text) if name]
 
 

@@ -13,7 +13,7 @@ meta name, and the time `ptime` (New York time) where the page has one.
 """
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having, having_class, xpath
-from newscrawler.sources.nytimes.base import NytLayout, block_texts
+from newscrawler.sources.nytimes.base import NytLayout, block_texts, first_text_of
 
 _STORY_TEXT = xpath("//nyt_text")
 _IN_ARTICLE_BODY = "contains(concat(' ', normalize-space(@class), ' '), ' articleBody ') or @id = 'articleBody'"
@@ -36,7 +36,7 @@ class Layout2006(NytLayout):
         return bool(page.find(_STORY_TEXT) or page.find(_MARKED_PARAGRAPHS))
 
     def headline(self, page: Page) -> str:
-        found = next(filter(None, (page.first_text(query) for query in _HEADLINES)), "")
+        found = first_text_of(page, _HEADLINES)
         return found or (page.meta("hdl_p") or page.meta("hdl") or "").strip()
 
     def body(self, page: Page) -> list[str]:

@@ -9,7 +9,7 @@ and the `footer.story-footer` (corrections, print citation) lies outside.
 """
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having, xpath
-from newscrawler.sources.nytimes.base import NytLayout, block_texts
+from newscrawler.sources.nytimes.base import NytLayout, block_texts, first_text_of
 
 _STORY_PARAGRAPH_TEST = (
     "contains(concat(' ', normalize-space(@class), ' '), ' story-body-text ')"
@@ -34,7 +34,7 @@ class Layout2014(NytLayout):
         return bool(page.find(_STORY_PARAGRAPHS))
 
     def headline(self, page: Page) -> str:
-        return next(filter(None, (page.first_text(query) for query in _HEADLINES)), "")
+        return first_text_of(page, _HEADLINES)
 
     def body(self, page: Page) -> list[str]:
         """The blocks of each story part (a parent of story paragraphs), in

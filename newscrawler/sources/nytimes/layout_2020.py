@@ -10,7 +10,7 @@ from the SEO headline in the JSON-LD.
 """
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having, xpath
-from newscrawler.sources.nytimes.base import NytLayout, block_texts, blocks_of
+from newscrawler.sources.nytimes.base import NytLayout, block_texts, blocks_of, first_text_of
 
 _COMPANION_COLUMN = (
     "div[contains(@class, 'StoryBodyCompanionColumn') or starts-with(@data-testid, 'companionColumn-')]"
@@ -33,7 +33,7 @@ class Layout2020(NytLayout):
         return bool(page.find(self.columns))
 
     def headline(self, page: Page) -> str:
-        return next(filter(None, (page.first_text(query) for query in _HEADLINES)), "")
+        return first_text_of(page, _HEADLINES)
 
     def body(self, page: Page) -> list[str]:
         blocks = []
