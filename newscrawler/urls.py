@@ -14,20 +14,21 @@ TRACKING_PARAM_PREFIXES = ("at_", "ns_", "utm_")
 TRACKING_PARAMS = {"ocid", "cmp", "fbclid", "gclid", "xtor", "ito", "intlink_from_url"}
 
 
-def _is_tracking_param(name: str) -> bool:
+def _is_tracking_param(name: str, own: frozenset[str] = frozenset()) -> bool:
     lowered = name.lower()
-    return lowered.startswith(TRACKING_PARAM_PREFIXES) or lowered in TRACKING_PARAMS
+    return lowered.startswith(TRACKING_PARAM_PREFIXES) or lowered in TRACKING_PARAMS or lowered in own
 
 
 def canonical_url(url: str, source=None) -> str:
     """The one canonical spelling of an article URL.
 
     source (a newscrawler.sources.Source) brings its URL rules: its path
-    rewrites apply on any host (a mirror serves the same paths), https (for
-    http) and its canonical host only on its own hosts."""
+    rewrites and tracking parameters apply on any host (a mirror serves the
+    same paths), https (for http) and its canonical host only on its own hosts."""
     parts = urlsplit(url.strip())
     scheme, host, path = parts.scheme.lower(), (parts.hostname or "").lower(), parts.path
     netloc = parts.netloc.lower()
+    own_tracking = source.tracking_params if source is not None else frozenset()
     if source is not None:
         for pattern, replacement in source.path_rules:
             path = pattern.sub(replacement, path)
@@ -35,7 +36,7 @@ def canonical_url(url: str, source=None) -> str:
             scheme = "https"
             netloc = source.canonical_host if host in source.host_aliases else host
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking_param(k)]
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking_param(k, own_tracking)]
     )
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newscrawler.extraction import NotAnArticle, UnknownLayout, _decode, _parse, extract
-from newscrawler.sources import guardian, source_for_host, source_named
+from newscrawler.sources import article_id_of, guardian, source_for_host, source_named
 from tests.conftest import read_article
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -229,3 +229,11 @@ def test_r2_body_leaves_out_inline_boxes_and_scripts():
     )
     article = extract_html(page)
     assert (article.body, article.byline) == (["One.", "Two.", "Heading"], "Jane Doe and John Roe")
+
+
+def test_guardian_co_uk_and_http_spellings_are_one_article():
+    canonical = "https://www.theguardian.com/politics/2012/jan/27/some-story"
+    for spelling in ("http://www.guardian.co.uk/politics/2012/jan/27/some-story",
+                     "https://theguardian.com/politics/2012/jan/27/some-story?CMP=share_btn_tw",
+                     "http://www.theguardian.com/politics/2012/jan/27/some-story#comments"):
+        assert article_id_of(spelling) == canonical

@@ -41,6 +41,7 @@ class Source:
     canonical_host: str | None = None
     host_aliases: frozenset[str] = frozenset()
     path_rules: tuple[tuple[re.Pattern, str], ...] = ()
+    tracking_params: frozenset[str] = frozenset()  # query parameters of its own that never name a page
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
