@@ -260,7 +260,7 @@ def test_scheduler_skips_ticks_while_its_job_runs(scrapyd_server, deployed, site
     caplog.set_level(logging.INFO, logger="newscrawler.scheduler")
     article_url = serve_article(site)
     with HeldFeed(rss_feed([article_url])) as feed:
-        argv = ["--url", scrapyd_server.url, "--setting", f"MONGO_URI={mongo_uri}",
+        argv = ["--url", scrapyd_server.url, "--spider", "bbc", "--setting", f"MONGO_URI={mongo_uri}",
                 "--setting", f"MONGO_DATABASE={database_name}", "--setting", "DOWNLOAD_DELAY=0",
                 # the held feed and the article are served on two loopback ports
                 "--setting", "NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS=True",
@@ -270,7 +270,7 @@ def test_scheduler_skips_ticks_while_its_job_runs(scrapyd_server, deployed, site
         # Two ticks a second apart while the feed is held: one job, then a skip.
         assert scheduler.main([*argv, "--every", str(1 / 60), "--max-ticks", "2"]) == 0
         [job_id] = set(all_jobs(scrapyd_server)) - jobs_before
-        assert f"Skipping this tick: previous job {job_id} is still" in caplog.text
+        assert f"Skipping bbc this tick: previous job {job_id} is still" in caplog.text
 
         # A fresh --once process has no memory of the job: listjobs.json is what keeps it from scheduling.
         assert feed.requested.wait(30), "the job never asked for the feed"
@@ -295,7 +295,7 @@ def test_scheduler_reports_scrapyd_errors(scrapyd_server, deployed):
     client = scheduler.ScrapydClient(scrapyd_server.url)
     with pytest.raises(scheduler.ScrapydError, match="project 'nosuchproject' not found"):
         client.list_jobs("nosuchproject")
-    assert scheduler.main(["--url", scrapyd_server.url, "--once", "--spider", "nosuchspider"]) == 1
+    assert scheduler.main(["--url", scrapyd_server.url, "--once", "--project", "nosuchproject"]) == 1
 
 
 # The skip decision, without a server
@@ -341,8 +341,8 @@ class FakeScrapyd:
 def test_run_schedules_skips_and_schedules_again(monkeypatch):
     monkeypatch.setattr(scheduler.time, "sleep", lambda seconds: None)
     fake = FakeScrapyd([listing(), listing(running=[("job1", "bbc")]), listing(finished=[("job1", "bbc")])])
-    options = scheduler.parse_args(["--every", "5", "--max-ticks", "3", "--setting", "MONGO_URI=mongodb://db/",
-                                    "--arg", "feeds=http://a/,http://b/"])
+    options = scheduler.parse_args(["--every", "5", "--max-ticks", "3", "--spider", "bbc",
+                                    "--setting", "MONGO_URI=mongodb://db/", "--arg", "feeds=http://a/,http://b/"])
     assert scheduler.run(fake, options) == 0
     assert len(fake.scheduled) == 2
     assert fake.scheduled[0] == [("project", "newscrawler"), ("spider", "bbc"),
@@ -352,10 +352,29 @@ def test_run_schedules_skips_and_schedules_again(monkeypatch):
 def test_failed_tick_is_logged_and_the_next_one_tried(monkeypatch, caplog):
     monkeypatch.setattr(scheduler.time, "sleep", lambda seconds: None)
     fake = FakeScrapyd([scheduler.ScrapydError("connection refused"), listing()])
-    options = scheduler.parse_args(["--every", "1", "--max-ticks", "2"])
+    options = scheduler.parse_args(["--every", "1", "--max-ticks", "2", "--spider", "bbc"])
     assert scheduler.run(fake, options) == 0
     assert "Tick failed: connection refused" in caplog.text
     assert len(fake.scheduled) == 1
+
+
+def test_every_configured_source_is_scheduled_by_default(monkeypatch):
+    monkeypatch.setattr(scheduler, "project_feed_sources", lambda: {"npr": ["http://127.0.0.1:1/npr.xml"]})
+    fake = FakeScrapyd([listing()])
+    options = scheduler.parse_args(["--once"])
+    scheduler.run(fake, options)
+    spiders = [dict(fields)["spider"] for fields in fake.scheduled]
+    assert spiders == [*SOURCES, "feed"]
+    npr = dict(fake.scheduled[-1])
+    assert npr["source"] == "npr" and npr["jobid"].startswith("npr-")
+
+
+def test_a_feed_source_is_skipped_only_while_its_own_job_runs():
+    npr, aljazeera = scheduler.Crawl.named("npr", set(SOURCES)), scheduler.Crawl.named("aljazeera", set(SOURCES))
+    jobs = listing(running=[("npr-1f2e", "feed")])
+    assert scheduler.skip_reason(jobs, npr, None) == "job npr-1f2e of spider feed is still running"
+    assert scheduler.skip_reason(jobs, aljazeera, None) is None
+    assert scheduler.skip_reason(jobs, scheduler.Crawl.named("bbc", set(SOURCES)), None) is None
 
 
 @pytest.mark.parametrize("argv", [
@@ -364,6 +383,7 @@ def test_failed_tick_is_logged_and_the_next_one_tried(monkeypatch, caplog):
     ["--once", "--setting", "NOEQUALS"],
     ["--every", "0"],
     ["--every", "5", "--max-ticks", "0"],
+    ["--once", "--spider", "nosuchsource"],
 ])
 def test_bad_command_lines_are_refused(argv):
     with pytest.raises(SystemExit):
