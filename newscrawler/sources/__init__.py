@@ -26,3 +26,5 @@ def source_for_host(host: str) -> Source | None:
 
 
 # One line per source folder (each module's SOURCE is its declaration).
+from newscrawler.sources import independent  # noqa: E402
+register(independent.SOURCE)
