@@ -33,9 +33,10 @@ def article_id_of(url: str) -> str:
 
 
 # The registry: one line per source folder (its module's SOURCE is its declaration).
-from newscrawler.sources import bbc, guardian, nytimes, washingtonpost  # noqa: E402
+from newscrawler.sources import bbc, guardian, independent, nytimes, washingtonpost  # noqa: E402
 
 register(bbc.SOURCE)
 register(guardian.SOURCE)
+register(independent.SOURCE)
 register(nytimes.SOURCE)
 register(washingtonpost.SOURCE)
