@@ -15,9 +15,12 @@ Custom settings (all read in one `from_crawler` each):
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
 - NEWSCRAWLER_FEED_MAX_ENTRIES: entries used per feed; the rest are counted as
   skipped (default 1000, kept in the bbc spider).
-- NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: follow feed links to loopback and
-  private-network hosts other than the feed's own host and port (default off:
-  a remote feed must not reach internal services; file: feeds always may).
+- NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: follow feed links and redirects to
+  loopback and private-network hosts other than the feed's own host and port,
+  and names that resolve to such addresses (default off: a feed must not
+  reach internal services; file: feeds always may).
+- NEWSCRAWLER_DATA_DIR / NEWSCRAWLER_EMBEDDED_PORT: see newscrawler/embedded.py
+  for how the embedded server of a data directory is found or started.
 """
 import os
 from pathlib import Path
@@ -27,6 +30,8 @@ from scrapy.utils.conf import closest_scrapy_cfg
 BOT_NAME = "newscrawler"
 SPIDER_MODULES = ["newscrawler.spiders"]
 NEWSPIDER_MODULE = "newscrawler.spiders"
+# `scrapy crawl` exits with status 1 when the crawl failed (newscrawler/commands/crawl.py)
+COMMANDS_MODULE = "newscrawler.commands"
 
 USER_AGENT = "newscrawler/0.1 (news article change tracker; polite re-checks)"
 ROBOTSTXT_OBEY = True
@@ -44,9 +49,20 @@ FEED_EXPORT_ENCODING = "utf-8"
 CONCURRENT_ITEMS = 4
 LOG_LEVEL = "INFO"
 
+# Names resolving to loopback or private addresses are refused when connecting (newscrawler/resolver.py)
+TWISTED_DNS_RESOLVER = "newscrawler.resolver.PrivateAddressResolver"
 DOWNLOADER_MIDDLEWARES = {
-    # after RedirectMiddleware (600) has made the next hop, before it is downloaded
-    "newscrawler.middlewares.PrivateRedirectGuard": 650,
+    # a redirect hop to a private host is refused before even its robots.txt is asked for (100)
+    "newscrawler.middlewares.PrivateRedirectGuard": 50,
+    # exceptions: a refused name is no DNS error for RetryMiddleware (550) to retry
+    "newscrawler.middlewares.ResolverRefusals": 650,
+    # exceptions: after RetryMiddleware has given up on a robots.txt
+    "newscrawler.middlewares.RobotsTxtFailure": 540,
+}
+# Every request of the spider has an errback that logs its failure in one line.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+EXTENSIONS = {
+    "newscrawler.summary.CrawlSummary": 500,
 }
 
 ITEM_PIPELINES = {
