@@ -12,6 +12,7 @@ from newscrawler import resolver
 from newscrawler.feedparsing import is_private_host
 from newscrawler.resolver import PublicAddressesOnly
 from tests.conftest import SiteServer, article_page, rss_feed, run_crawl
+from tests.test_spider_bbc import make_spider, requests_from_feed
 
 
 def private_name() -> str:
@@ -120,3 +121,13 @@ def test_only_public_addresses_are_passed_on(monkeypatch):
     assert private.addresses == [] and private.complete
     assert resolver.refused_address("http://name.example/news") == "10.0.0.7"
     assert resolver.refused_address("http://name.example:8080/news") is None
+
+
+def test_links_of_a_local_feed_file_may_resolve_to_private_addresses(tmp_path, monkeypatch):
+    monkeypatch.setattr(resolver, "_reachable", set())
+    link = "http://intranet.example:8080/news/uk-10000001"
+    [request] = requests_from_feed(make_spider(), rss_feed([link]), url=(tmp_path / "feed.xml").as_uri())
+    assert request.url == link
+    assert ("intranet.example", 8080) in resolver._reachable
+    requests_from_feed(make_spider(), rss_feed([link.replace("8080", "8081")]), url="http://127.0.0.1:8000/feed.xml")
+    assert ("intranet.example", 8081) not in resolver._reachable  # a web feed's links are judged when connecting
