@@ -43,6 +43,8 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python code sent to an HTTP port on localhost: off, like the telnet console.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 # An article page yields one or two items; Scrapy's default of 100 makes 100
 # asyncio tasks per response for nothing (see bench/README.md).
