@@ -4,6 +4,19 @@ secantusdb speaks the MongoDB wire protocol. It is GPL-2.0, so it is only ever
 started as a separate program (`python -m secantus`) and spoken to through
 pymongo, never imported. The server is left running after the crawl, so the
 next crawl reuses it and users can query the same data directly.
+
+A server is used only once it is known to be the one of this data directory,
+whoever else runs one on the same machine: at start it is given a marker, a
+document in a small collection of its `admin` database naming the storage it
+serves, and `server.json` in the data directory records its pid and port.
+The server found at the recorded port, or else at the configured one, is
+this directory's if its marker names this directory's storage (or, for a
+server started before markers, if the pid it reports in `serverStatus` is the
+recorded one). Anything else on the configured port (another data
+directory's server, a program that is not MongoDB) is left alone, and this
+directory's server is started on a free port instead, which `server.json`
+keeps for the next run. This module talks to pymongo only for that
+identity, with commands MongoDB has (`serverStatus`, a find and a replace).
 """
 import fcntl
 import json
@@ -13,21 +26,84 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
 
 logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_SECONDS = 30
+IDENTIFY_TIMEOUT_MS = 2000
+MARKER_DATABASE, MARKER_COLLECTION, MARKER_ID = "admin", "newscrawler_embedded", "identity"
+
+_announced: set[str] = set()  # servers this process has logged that it uses: say it once
 
 
 class EmbeddedServerError(RuntimeError):
     pass
 
 
+@dataclass
+class ServerAnswer:
+    """What a MongoDB server says of itself: its pid, and the storage its marker names (None: unmarked)."""
+    pid: int
+    storage: str | None
+
+
+@dataclass
+class EmbeddedServer:
+    uri: str
+    pid: int
+    storage: Path
+    started: bool
+
+
 def _is_listening(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _uri(host: str, port: int) -> str:
+    return f"mongodb://{host}:{port}/"
+
+
+def _client(host: str, port: int) -> MongoClient:
+    return MongoClient(host, port, directConnection=True, serverSelectionTimeoutMS=IDENTIFY_TIMEOUT_MS,
+                       connectTimeoutMS=IDENTIFY_TIMEOUT_MS, socketTimeoutMS=IDENTIFY_TIMEOUT_MS)
+
+
+def ask_server(host: str, port: int) -> ServerAnswer | None:
+    """Who serves host:port, or None if nothing there answers as MongoDB."""
+    if not _is_listening(host, port):
+        return None
+    client = _client(host, port)
+    try:
+        status = client.admin.command("serverStatus")
+        marker = client[MARKER_DATABASE][MARKER_COLLECTION].find_one({"_id": MARKER_ID})
+    except PyMongoError:
+        return None
+    finally:
+        client.close()
+    return ServerAnswer(pid=int(status.get("pid", -1)), storage=(marker or {}).get("storage"))
+
+
+def _mark(host: str, port: int, storage: Path) -> None:
+    client = _client(host, port)
+    try:
+        client[MARKER_DATABASE][MARKER_COLLECTION].replace_one(
+            {"_id": MARKER_ID}, {"storage": str(storage)}, upsert=True)
+    finally:
+        client.close()
 
 
 def _wait_until_listening(host: str, port: int, process: subprocess.Popen, log_path: Path) -> None:
@@ -59,27 +135,129 @@ def start_server(storage_path: Path, host: str, port: int, log_path: Path) -> su
     return process
 
 
-def ensure_embedded_server(data_dir: Path, port: int, host: str = "127.0.0.1") -> str:
-    """Start the embedded server under `data_dir`, or reuse the one already there.
+def ensure_embedded_server(data_dir: Path, port: int, host: str = "127.0.0.1", read_only: bool = False) -> str:
+    """The MongoDB URI of the embedded server of `data_dir`: the one already
+    running for it, or one started now (on `port`, or on a free port if
+    something else holds that one).
 
-    Returns its MongoDB URI. A lock file keeps two crawls starting at once from
-    starting two servers on the same data.
+    A lock file keeps two crawls starting at once from starting two servers on
+    the same data. With `read_only`, a data directory that does not exist is
+    an error rather than created. Any failure is an EmbeddedServerError of one line.
     """
+    data_dir = data_dir.resolve()
+    if read_only and not data_dir.is_dir():
+        raise EmbeddedServerError(f"no embedded database in {data_dir}: nothing was crawled into it "
+                                  "(run from the project directory, or set NEWSCRAWLER_DATA_DIR or MONGO_URI)")
+    try:
+        with _locked(data_dir):
+            state = _read_state(data_dir)
+            ports = dict.fromkeys(filter(None, (state.get("port"), port)))  # the recorded one first
+            answers = {candidate: ask_server(host, candidate) for candidate in ports}
+            server = (_own_server(data_dir, host, state, answers)
+                      or _start_own_server(data_dir, host, port, answers[port]))
+    except OSError as error:
+        raise EmbeddedServerError(f"cannot use the data directory {data_dir}: {error.strerror or error}") from error
+    except PyMongoError as error:  # the server went away while being identified
+        raise EmbeddedServerError(f"cannot use the embedded database server of {data_dir}: {error}") from error
+    _announce(server, data_dir)
+    return server.uri
+
+
+@contextmanager
+def _locked(data_dir: Path):
     data_dir.mkdir(parents=True, exist_ok=True)
-    uri = f"mongodb://{host}:{port}/"
-    state_path = data_dir / "server.json"
-    with open(data_dir / "server.lock", "w") as lock_file:
+    with open(data_dir / "server.lock", "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
-        if _is_listening(host, port):
-            logger.info("Using the embedded database server already running at %s (data in %s)",
-                        uri, data_dir / "db")
-            return uri
-        process = start_server(data_dir / "db", host, port, data_dir / "server.log")
-        state_path.write_text(json.dumps({"pid": process.pid, "uri": uri}))
-    logger.info("Started the embedded database server at %s (pid %d, data in %s, log in %s)",
-                uri, process.pid, data_dir / "db", data_dir / "server.log")
-    return uri
+        yield
+
+
+def _own_server(data_dir: Path, host: str, state: dict, answers: dict[int, ServerAnswer | None]
+                ) -> EmbeddedServer | None:
+    """The running server of this data directory, among the servers that answered at these ports."""
+    storage = data_dir / "db"
+    for candidate, answer in answers.items():
+        if answer is None:
+            continue
+        recorded = state.get("pid") == answer.pid and state.get("port") == candidate
+        if answer.storage == str(storage) or (answer.storage is None and recorded):
+            if answer.storage is None:
+                _mark(host, candidate, storage)  # started by a version without markers
+            if not recorded:
+                _write_state(data_dir, answer.pid, host, candidate)
+            return EmbeddedServer(_uri(host, candidate), answer.pid, storage, started=False)
+    return None
+
+
+def _start_own_server(data_dir: Path, host: str, port: int, holder: ServerAnswer | None) -> EmbeddedServer:
+    """Start this data directory's server on `port`, or on a free one if `port` is held (by `holder`)."""
+    storage = data_dir / "db"
+    chosen = port
+    if _is_listening(host, port):
+        chosen = _free_port(host)
+        logger.warning("Port %d is held by %s, not by the embedded server of %s: starting that one on port %d",
+                       port, _describe(holder), data_dir, chosen)
+    process = start_server(storage, host, chosen, data_dir / "server.log")
+    answer = ask_server(host, chosen)
+    if answer is None or answer.pid != process.pid:
+        process.terminate()
+        raise EmbeddedServerError(f"another program took port {chosen} while the embedded database server started")
+    try:
+        _mark(host, chosen, storage)
+    except PyMongoError as error:
+        process.terminate()
+        raise EmbeddedServerError(f"the embedded database server at {_uri(host, chosen)} failed: {error}") from error
+    _write_state(data_dir, process.pid, host, chosen)
+    return EmbeddedServer(_uri(host, chosen), process.pid, storage, started=True)
+
+
+def _describe(answer: ServerAnswer | None) -> str:
+    if answer is None:
+        return "a program that does not answer as MongoDB"
+    if answer.storage:
+        return f"the embedded server of {Path(answer.storage).parent} (pid {answer.pid})"
+    return f"a MongoDB server (pid {answer.pid})"
+
+
+def _read_state(data_dir: Path) -> dict:
+    """server.json: {"pid", "port", "uri"}; {} if missing or unreadable."""
+    try:
+        state = json.loads((data_dir / "server.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict):
+        return {}
+    if "port" not in state and isinstance(state.get("uri"), str):  # written before ports were recorded
+        state["port"] = _port_of(state["uri"])
+    return state
+
+
+def _port_of(uri: str) -> int | None:
+    try:
+        return int(uri.rstrip("/").rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _write_state(data_dir: Path, pid: int, host: str, port: int) -> None:
+    (data_dir / "server.json").write_text(json.dumps({"pid": pid, "port": port, "uri": _uri(host, port)}))
+
+
+def _announce(server: EmbeddedServer, data_dir: Path) -> None:
+    level = logging.DEBUG if server.uri in _announced else logging.INFO
+    _announced.add(server.uri)
+    if server.started:
+        logger.log(level, "Started the embedded database server at %s (pid %d, data in %s, log in %s)",
+                   server.uri, server.pid, server.storage, data_dir / "server.log")
+    else:
+        logger.log(level, "Using the embedded database server already running at %s (pid %d, data in %s)",
+                   server.uri, server.pid, server.storage)
 
 
 def default_data_dir(project_dir: str | None) -> Path:
-    return Path(project_dir or os.getcwd()) / "data"
+    """data/ beside scrapy.cfg: of the project directory given, else of the
+    checkout this package runs from (a command run elsewhere reads the
+    project's data), else of the working directory (a scrapyd job)."""
+    if not project_dir:
+        checkout = Path(__file__).resolve().parent.parent
+        project_dir = checkout if (checkout / "scrapy.cfg").is_file() else os.getcwd()
+    return Path(project_dir) / "data"

@@ -119,10 +119,14 @@ def _first_error(errors) -> str:
 def link_refusal(url: str, feed_url: str, private_allowed: bool = False) -> str | None:
     """Why the link `url` found in the feed at `feed_url` must not be fetched, or
     None if it may be: "not_http", "invalid", or "private_address" for a loopback,
-    private-network or link-local host other than the feed's own host.
+    private-network or link-local host other than the feed's own host and port.
 
-    A local (file:) feed is trusted to link to any host, as is every feed with
-    private_allowed; `url` should be absolute and canonical, as it will be requested."""
+    The same rule judges every redirect hop, with the first URL of the chain as
+    `feed_url` (newscrawler.middlewares). A local (file:) feed is trusted to link
+    to any host, as is every feed with private_allowed; `url` should be absolute
+    and canonical, as it will be requested. Hosts are judged by their text here;
+    names that resolve to private addresses are refused when the connection is
+    made (newscrawler.resolver)."""
     try:
         if not is_web_url(url):
             return "not_http"
@@ -136,11 +140,9 @@ def link_refusal(url: str, feed_url: str, private_allowed: bool = False) -> str 
     return "private_address" if is_private_host(link.hostname) else None
 
 
-def is_remote_feed(feed_url: str) -> bool:
-    """Whether a feed comes from a public web host: its links, and the redirects
-    they lead to, must not reach this machine or a private network."""
-    feed = urlsplit(feed_url)
-    return is_web_url(feed_url) and not is_private_host(feed.hostname or "")
+def host_and_port(url: str) -> tuple[str | None, int | None]:
+    """The host and port a web URL connects to (the scheme's default port if none is written)."""
+    return _host_and_port(urlsplit(url))
 
 
 def _host_and_port(parts) -> tuple[str | None, int | None]:
@@ -156,7 +158,7 @@ def is_private_host(host: str) -> bool:
     host = host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
-    address = _ip_literal(host)
+    address = ip_literal(host)
     if address is None:
         return False
     if getattr(address, "ipv4_mapped", None):
@@ -164,7 +166,8 @@ def is_private_host(host: str) -> bool:
     return not address.is_global
 
 
-def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host written as an IP address stands for (in any form resolvers accept), else None."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:

@@ -30,7 +30,7 @@ class ArticleItem:
     http_status: Optional[int] = None
     etag: Optional[str] = None
     last_modified: Optional[str] = None
-    page_hash: Optional[str] = None  # of the response's bytes and Content-Type (see spiders.bbc.page_hash)
+    page_hash: Optional[str] = None  # of the response's bytes and Content-Type (see spiders.news.page_hash)
 
 
 NOT_MODIFIED, UNCHANGED, GONE, MOVED, FAILED = "not_modified", "unchanged", "gone", "moved", "failed"

@@ -13,7 +13,10 @@ Custom settings, each read in one place, where its default is kept (README.md,
   due articles a run claims (rechecks.Rechecks).
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
 - NEWSCRAWLER_FEED_MAX_ENTRIES, NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: feed
-  limits and link policy (spiders.news).
+  limits and link policy (spiders.news); with private links allowed, feed links
+  and redirects may reach loopback and private-network hosts other than the
+  feed's own, and names that resolve to such addresses (default off: a feed
+  must not reach internal services; file: feeds always may).
 - NEWSCRAWLER_SUSPECT_SHRINK, NEWSCRAWLER_STORAGE_*, NEWSCRAWLER_JOURNAL_PATH:
   holding doubtful versions, retrying and journaling (pipelines.revisions).
 """
@@ -25,6 +28,8 @@ from scrapy.utils.conf import closest_scrapy_cfg
 BOT_NAME = "newscrawler"
 SPIDER_MODULES = ["newscrawler.spiders"]
 NEWSPIDER_MODULE = "newscrawler.spiders"
+# `scrapy crawl` exits with status 1 when the crawl failed (newscrawler/commands/crawl.py)
+COMMANDS_MODULE = "newscrawler.commands"
 
 USER_AGENT = "newscrawler/0.1 (news article change tracker; polite re-checks)"
 ROBOTSTXT_OBEY = True
@@ -36,15 +41,28 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python code sent to an HTTP port on localhost: off, like the telnet console.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 # An article page yields one or two items; Scrapy's default of 100 makes 100
 # asyncio tasks per response for nothing (see bench/README.md).
 CONCURRENT_ITEMS = 4
 LOG_LEVEL = "INFO"
 
+# Names resolving to loopback or private addresses are refused when connecting (newscrawler/resolver.py)
+TWISTED_DNS_RESOLVER = "newscrawler.resolver.PrivateAddressResolver"
 DOWNLOADER_MIDDLEWARES = {
-    # after RedirectMiddleware (600) has made the next hop, before it is downloaded
-    "newscrawler.middlewares.PrivateRedirectGuard": 650,
+    # a redirect hop to a private host is refused before even its robots.txt is asked for (100)
+    "newscrawler.middlewares.PrivateRedirectGuard": 50,
+    # exceptions: a refused name is no DNS error for RetryMiddleware (550) to retry
+    "newscrawler.middlewares.ResolverRefusals": 650,
+    # exceptions: after RetryMiddleware has given up on a robots.txt
+    "newscrawler.middlewares.RobotsTxtFailure": 540,
+}
+# Every request of the spider has an errback that logs its failure in one line.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+EXTENSIONS = {
+    "newscrawler.summary.CrawlSummary": 500,
 }
 
 ITEM_PIPELINES = {

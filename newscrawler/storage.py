@@ -87,24 +87,27 @@ class VersionTaken(Exception):
     """Another writer stored this version of the article first."""
 
 
-def mongo_location(settings) -> tuple[str, str]:
+def mongo_location(settings, read_only: bool = False) -> tuple[str, str]:
     """(uri, database) from the crawler or project settings.
 
-    With no MONGO_URI configured, the embedded local server under the project
-    data folder is started or reused.
+    With no MONGO_URI configured, the embedded local server of the project
+    data folder is found or started (newscrawler.embedded); `read_only`
+    callers (commands that only read) get an EmbeddedServerError instead of a
+    new, empty data folder.
     """
     database = settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
     uri = settings.get("MONGO_URI")
     if uri:
         return uri, database
     port = settings.getint("NEWSCRAWLER_EMBEDDED_PORT", DEFAULT_EMBEDDED_PORT)
-    return ensure_embedded_server(data_dir(settings), port), database
+    return ensure_embedded_server(data_dir(settings), port, read_only=read_only), database
 
 
 def data_dir(settings) -> Path:
-    """The project data folder: the embedded server's data, the journal."""
+    """The project data folder, absolute: the embedded server's data, the journal."""
     configured = settings.get("NEWSCRAWLER_DATA_DIR")
-    return Path(configured) if configured else default_data_dir(settings.get("NEWSCRAWLER_PROJECT_DIR"))
+    folder = Path(configured).expanduser() if configured else default_data_dir(settings.get("NEWSCRAWLER_PROJECT_DIR"))
+    return folder.absolute()
 
 
 def crawl_store(crawler) -> "RevisionStore":

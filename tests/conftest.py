@@ -166,3 +166,27 @@ def run_crawl(feed_url: str, mongo_uri: str, database: str, *extra: str, timeout
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     return result
+
+
+@pytest.fixture
+def garbage_listener():
+    """A plain TCP server that answers anything with bytes that are not MongoDB's."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def answer():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.sendall(b"HTTP/1.0 200 OK\r\n\r\nnot a database\r\n" * 4)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()

@@ -112,6 +112,7 @@ def test_embedded_server_is_started_then_reused(site, tmp_path):
     try:
         first = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
         assert f"Started the embedded database server at mongodb://127.0.0.1:{port}/" in first.stderr
+        assert "already running" not in first.stderr  # said once, though the pipeline and the spider both ask
         second = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
         assert f"already running at mongodb://127.0.0.1:{port}/" in second.stderr
         with MongoClient(f"mongodb://127.0.0.1:{port}/") as client:

@@ -201,6 +201,20 @@ def test_scheduled_bbc_job_stores_a_revision(scrapyd_server, deployed, site, sto
     assert [revision["version"] for revision in store.revisions(article_url)] == [1]
 
 
+def test_job_that_cannot_use_its_database_is_reported_failed(scrapyd_server, deployed, site):
+    feed_url = site.set_page("/feed.xml", rss_feed([]), content_type="application/rss+xml")
+    answer = scrapyd_server.post("schedule.json", [
+        ("project", "newscrawler"), ("spider", "bbc"), ("setting", f"MONGO_URI=mongodb://127.0.0.1:{free_port()}/"),
+        ("setting", "MONGO_TIMEOUT_MS=500"), ("feeds", feed_url),
+    ])
+    wait_for_finish(scrapyd_server, answer["jobid"])
+    log = scrapyd_server.job_log(answer["jobid"])
+    assert "Traceback" not in log
+    assert "Crawl failed (storage_unavailable)" in log
+    scrapyd_log = (scrapyd_server.folder / "scrapyd.out").read_text()
+    assert f"Process died: exitstatus=1 project='newscrawler' spider='bbc' job='{answer['jobid']}'" in scrapyd_log
+
+
 # The scheduler against scrapyd
 
 class HeldFeed:

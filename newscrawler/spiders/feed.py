@@ -20,11 +20,9 @@ class FeedSpider(SourceSpider):
         super().__init__(feeds, *args, **kwargs)
         self.source_name = source
 
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.source = spider.chosen_source(crawler.settings.getdict("NEWSCRAWLER_FEED_SOURCES"))
-        return spider
+    def configure(self, crawler) -> None:
+        self.source = self.chosen_source(crawler.settings.getdict("NEWSCRAWLER_FEED_SOURCES"))
+        super().configure(crawler)
 
     def chosen_source(self, configured: dict) -> Source:
         name = self.source_name or (host_of(self.feed_urls[0]).removeprefix("www.") if self.feed_urls else "")

@@ -26,9 +26,10 @@ from scrapy.http import HtmlResponse
 
 from newscrawler.clock import clock_from_settings
 from newscrawler.extraction import ExtractionError, NotAnArticle, UnknownLayout, extract
-from newscrawler.feedparsing import MALFORMED, Feed, is_remote_feed, link_refusal, read_feed
+from newscrawler.feedparsing import MALFORMED, Feed, link_refusal, read_feed
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ArticleItem, CheckItem
-from newscrawler.middlewares import PrivateRedirect, PrivateRedirectGuard
+from newscrawler.middlewares import PrivateAddress
+from newscrawler.resolver import allow_private_address
 from newscrawler.rechecks import DUE, Rechecks
 from newscrawler.sources import SOURCES, Source, source_for_host, source_named
 from newscrawler.storage import StorageUnavailable, crawl_store, lookup_batches
@@ -54,19 +55,28 @@ class SourceSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.clock = clock_from_settings(crawler.settings)
-        spider.rechecks = Rechecks.from_settings(crawler.settings, crawl_store(crawler))
-        spider.feed_max_entries = crawler.settings.getint("NEWSCRAWLER_FEED_MAX_ENTRIES",
-                                                          cls.DEFAULT_FEED_MAX_ENTRIES)
-        spider.private_links_allowed = crawler.settings.getbool("NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS")
+        spider.configure(crawler)
         return spider
+
+    def configure(self, crawler) -> None:
+        """What the spider takes from the crawler: its clock, store and settings."""
+        settings = crawler.settings
+        self.clock = clock_from_settings(settings)
+        self.rechecks = Rechecks.from_settings(settings, crawl_store(crawler))
+        self.feed_max_entries = settings.getint("NEWSCRAWLER_FEED_MAX_ENTRIES", self.DEFAULT_FEED_MAX_ENTRIES)
+        self.private_links_allowed = settings.getbool("NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS")
+        for feed_url in self.feeds():  # a feed's own host may be a name for this machine
+            allow_private_address(feed_url)
 
     def default_feeds(self) -> list[str]:
         """The source's feeds: NEWSCRAWLER_<NAME>_FEEDS if set, else its declaration's."""
         return self.settings.getlist(feeds_setting(self.source.name)) or list(self.source.feeds)
 
+    def feeds(self) -> list[str]:
+        return self.feed_urls or self.default_feeds()
+
     async def start(self):
-        for feed_url in self.feed_urls or self.default_feeds():
+        for feed_url in self.feeds():
             yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
         # claiming takes round trips: not on the reactor thread
         claimed = await asyncio.to_thread(self.rechecks.claim, self.source.name, self.clock(),
@@ -81,11 +91,12 @@ class SourceSpider(Spider):
 
     def feed_failed(self, failure):
         self.crawler.stats.inc_value("newscrawler/feed/fetch_failed")
-        self.logger.error("Could not fetch feed %s: %s", failure.request.url, failure.value)
+        self.logger.error("Could not fetch feed %s: %s", failure.request.url, failure.getErrorMessage())
 
     async def parse_feed(self, response):
         """Requests for the feed's articles, a batch at a time, so that the
         first are fetched while the database is asked about the next."""
+        self.crawler.stats.inc_value("newscrawler/feed/fetched")
         requests = self.entry_requests(response)
         database_answers = True
         for batch in lookup_batches(requests):
@@ -143,9 +154,12 @@ class SourceSpider(Spider):
             return self.skip_link("invalid", link, response)
         if source is None:
             return self.skip_link("other_source", link, response)
-        refusal = link_refusal(url, self.feed_url_as_requested(response), self.private_links_allowed)
+        feed_url = self.feed_url_as_requested(response)
+        refusal = link_refusal(url, feed_url, self.private_links_allowed)
         if refusal:
             return self.skip_link(refusal, url, response)
+        if feed_url.startswith("file:"):  # a local feed may name any host, also one resolving to this machine
+            allow_private_address(url)
         kind = source.page_kind(url)
         if kind != "article":
             self.crawler.stats.inc_value(f"newscrawler/pages/skipped/{kind}")
@@ -154,8 +168,7 @@ class SourceSpider(Spider):
         if url in self.requested_urls:  # article requests bypass Scrapy's dupefilter
             return self.skip_link("duplicate", url, response, logging.DEBUG)
         self.crawler.stats.inc_value("newscrawler/feed/article_links")
-        guard_redirects = not self.private_links_allowed and is_remote_feed(self.feed_url_as_requested(response))
-        return self.article_request(url, source, feed_url=response.url, guard_redirects=guard_redirects)
+        return self.article_request(url, source, feed_url=response.url)
 
     @staticmethod
     def source_by_name(name: str) -> Source:
@@ -177,8 +190,7 @@ class SourceSpider(Spider):
         """The feed URL before any redirect: links may go to that host even when it is private."""
         return response.meta.get("redirect_urls", [response.url])[0]
 
-    def article_request(self, url: str, source: Source, feed_url: str | None,
-                        guard_redirects: bool = False) -> Request:
+    def article_request(self, url: str, source: Source, feed_url: str | None) -> Request:
         """A request for an article page, never served from a cache.
 
         The spider drops duplicates itself (requested_urls), counting them, so
@@ -189,8 +201,7 @@ class SourceSpider(Spider):
         return Request(
             url, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"article_id": article_id(url, source), "feed_url": feed_url, "source": source.name},
-            meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True,
-                  PrivateRedirectGuard.META_KEY: guard_redirects},
+            meta={"handle_httpstatus_list": list(ANSWERS_WITHOUT_TEXT), "dont_cache": True},
         )
 
     @staticmethod
@@ -298,8 +309,8 @@ def page_hash(body: bytes, content_type: str | None) -> str:
 
 def fetch_failure_reason(failure) -> str:
     """The failed-check reason for a download that gave no page."""
-    if failure.check(PrivateRedirect):
-        return "private_redirect"
+    if failure.check(PrivateAddress):  # a private host by a redirect hop, or a name resolving to one
+        return "private_address"
     if failure.check(DownloadCancelledError):  # Scrapy cancels a download only above DOWNLOAD_MAXSIZE
         return "too_large"
     if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):  # REDIRECT_MAX_TIMES

@@ -1,0 +1,1 @@
+"""The project's Scrapy commands (COMMANDS_MODULE): `crawl`, with an exit status that tells a failed crawl."""
