@@ -14,6 +14,7 @@ from newscrawler.extraction.bbc import (
     layout_stm,
 )
 from newscrawler.extraction.page import Page
+from newscrawler.extraction.text import json_ld_types
 
 HOSTS = ("bbc.co.uk", "bbc.com")
 
@@ -56,8 +57,7 @@ def _cms_non_article_label(page: Page) -> str | None:
 
 def _json_ld_non_article_type(page: Page) -> str | None:
     for obj in page.json_ld:
-        types = obj.get("@type")
-        for name in types if isinstance(types, list) else [types]:
+        for name in json_ld_types(obj):
             if name in _NON_ARTICLE_JSON_LD_TYPES:
                 return f"JSON-LD @type {name}"
     return None
