@@ -2,7 +2,9 @@
 
 Each perturbation is a function `bytes -> bytes` over the raw HTML. None of them
 touches the article's text: what a reader sees in the story stays the same, so
-the extracted, normalised content hash must stay the same too. They work on the
+the extracted, normalised content hash must stay the same too. The last two are
+damage and hostile markup outside the story rather than a site's own changes:
+stray bytes that are not UTF-8, and JSON-LD nested too deep to parse. They work on the
 raw markup with careful regular expressions rather than by re-serialising a
 parsed tree, so each one changes only what it says it changes.
 
@@ -113,8 +115,11 @@ def _encoding_of(page: bytes) -> str:
     """utf-8, or latin-1 for the old Western pages (it round-trips every byte,
     including their cp1252 quotes)."""
     declared = _DECLARED_CHARSET.search(page[:4096])
-    if declared and declared.group(1).decode("ascii").lower() in _WESTERN_CHARSETS:
+    charset = declared.group(1).decode("ascii").lower() if declared else None
+    if charset in _WESTERN_CHARSETS:
         return "latin-1"
+    if charset == "utf-8":  # even with stray bytes in it (insert_stray_bytes)
+        return "utf-8"
     try:
         page.decode("utf-8")
     except UnicodeDecodeError:
@@ -124,11 +129,14 @@ def _encoding_of(page: bytes) -> str:
 
 def on_text(perturb):
     """Lift a str -> str rewrite to the raw page bytes, keeping the page's
-    encoding; characters the encoding lacks are written as character references."""
+    encoding; characters the encoding lacks are written as character references,
+    bytes of a UTF-8 page that are not UTF-8 stay as they were."""
 
     @wraps(perturb)
     def on_bytes(page: bytes) -> bytes:
         encoding = _encoding_of(page)
+        if encoding == "utf-8":
+            return perturb(page.decode(encoding, "surrogateescape")).encode(encoding, "surrogateescape")
         return perturb(page.decode(encoding)).encode(encoding, "xmlcharrefreplace")
 
     return on_bytes
@@ -737,6 +745,48 @@ def reorder_head_tags(text: str) -> str:
     return _HEAD.sub(lambda m: _reversed_meta_and_links(m.group()), text, count=1)
 
 
+# --- bytes that are not UTF-8 ----------------------------------------------------
+
+# Damage a UTF-8 page carries outside its story: a byte that is never UTF-8
+# (0xFF), a character cut short (the first two of the three bytes of "’", as a
+# teaser cut to a byte count leaves it) and a Windows-1252 quote (0x92, from a
+# legacy include). Four bytes in all.
+_STRAY_BYTES_MENU = b"<nav>Menu \xff</nav>"
+_STRAY_BYTES_FOOTER = b"<footer>Most read: Storm warning \xe2\x80 It\x92s</footer>"
+
+
+def insert_stray_bytes(page: bytes) -> bytes:
+    """A menu after <body> and a footer before </body>, with four bytes between
+    them that are not UTF-8, whatever the page's encoding."""
+    view = page.decode("latin-1")  # one character per byte, so positions are byte offsets
+    view = _insert(view, _before_body_end(view), _STRAY_BYTES_FOOTER.decode("latin-1"))
+    view = _insert(view, _after_body_start(view), _STRAY_BYTES_MENU.decode("latin-1"))
+    return view.encode("latin-1")
+
+
+# --- hostile JSON-LD -------------------------------------------------------------------
+
+_CHARSET_META = re.compile(r"<meta\b[^>]*charset[^>]*>", re.IGNORECASE)
+_HEAD_TAG = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+
+
+def with_json_ld(page: bytes, script: str) -> bytes:
+    """The page with an ASCII JSON-LD script early in <head>: before the page's
+    own JSON-LD, after its charset declaration (which decoders look for in the
+    first kilobytes)."""
+    view = page.decode("latin-1")  # one character per byte, so positions are byte offsets
+    start = _CHARSET_META.search(view) or _HEAD_TAG.search(view)
+    script = script.replace("</", "<\\/")  # the same JSON, without ending the script element
+    tag = f'<script type="application/ld+json">{script}</script>'
+    return _insert(view, start.end() if start else _after_body_start(view), tag).encode("latin-1")
+
+
+def add_deeply_nested_json_ld(page: bytes) -> bytes:
+    """A JSON-LD script of 100,000 nested brackets: valid JSON, too deep for
+    any parser that recurses."""
+    return with_json_ld(page, "[" * 100_000 + "]" * 100_000)
+
+
 PERTURBATIONS = {
     perturbation.__name__: perturbation
     for perturbation in (
@@ -755,6 +805,8 @@ PERTURBATIONS = {
         change_embedded_data,
         change_comment_counts,
         reorder_head_tags,
+        insert_stray_bytes,
+        add_deeply_nested_json_ld,
     )
 }
 

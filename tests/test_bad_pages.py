@@ -3,15 +3,25 @@ a log line with the URL, never a crash and never a revision.
 
 Unit tests call the spider's page callback on responses built from bytes; a
 whole crawl covers what only the downloader does: non-HTML answers, redirect
-loops and oversized pages.
+loops and oversized pages, and that a page whose extraction fails in any way
+is a recorded check that releases its re-check lease.
 """
+import logging
+import os
+import subprocess
+from datetime import timedelta
+
 import pytest
 from scrapy.http import Response, TextResponse
 
 from newscrawler.extraction import ExtractionError
 from tests.conftest import read_article as extract
 from newscrawler.items import FAILED, ArticleItem, CheckItem
-from tests.conftest import FIXTURES, rss_feed, run_crawl
+from newscrawler.spiders import news
+from tests import extraction_bug
+from tests.conftest import FIXTURES, PROJECT_DIR, crawl_command, rss_feed, run_crawl
+from tests.perturbations import add_deeply_nested_json_ld
+from tests.test_rechecks import PAGE_A, PAGE_B, PATH, T0, at, tracked  # noqa: F401 (tracked is a fixture)
 from tests.test_spider_bbc import PAGES, make_spider, page_response, parse_page, stats
 
 ARTICLE_URL = "https://www.bbc.co.uk/news/uk-12345678"
@@ -113,6 +123,27 @@ def test_consent_and_error_pages_are_failed_checks(page, reason, caplog):
     assert f"not stored: {ARTICLE_URL}" in caplog.text
 
 
+# Extraction that fails in a way nobody foresaw
+
+def test_any_exception_from_extraction_is_a_failed_check(monkeypatch, caplog):
+    monkeypatch.setattr(news, "extract", extraction_bug.extract_with_a_bug)
+    spider = make_spider()
+    with caplog.at_level(logging.WARNING):
+        results = parse_page(spider, page_response(ARTICLE_URL, (PAGES / "54528983.html").read_bytes()))
+    failed_check(results, "extraction_error")
+    assert stats(spider) == {"newscrawler/pages/failed/extraction_error": 1}
+    [record] = [record for record in caplog.records if ARTICLE_URL in record.getMessage()]
+    assert record.exc_info and record.exc_info[0] is KeyError
+    assert record.getMessage() == f"Extraction failed (KeyError: '{extraction_bug.MESSAGE}'), not stored: {ARTICLE_URL}"
+
+
+def test_deeply_nested_json_ld_is_an_article():
+    page = (PAGES / "54528983.html").read_bytes()  # its byline comes from its JSON-LD
+    [item] = parse_page(make_spider(), page_response(ARTICLE_URL, add_deeply_nested_json_ld(page)))
+    assert isinstance(item, ArticleItem)
+    assert item.byline == extract(ARTICLE_URL, page).byline == "Rachel Schraer"
+
+
 # Truncated pages
 
 @pytest.mark.parametrize("fixture", sorted(PAGES.glob("*.html")), ids=lambda path: path.name)
@@ -155,3 +186,35 @@ def test_non_html_redirect_loop_and_oversized_pages_end_as_failed_checks(site, s
     assert site.fetches("/news/uk-10000002") + site.fetches("/news/uk-10000003") == 21  # REDIRECT_MAX_TIMES + 1
     assert f"not stored: {huge}" in result.stderr
     assert store.db.revisions.count_documents({}) == 0
+
+
+RECHECK = T0 + timedelta(minutes=31)  # the first re-check of an article stored at T0 is due after 30 minutes
+
+
+def test_deeply_nested_json_ld_on_a_recheck_is_a_recorded_check(tracked, site, store):
+    url, crawl_at = tracked
+    site.set_page(PATH, add_deeply_nested_json_ld(PAGE_A))
+    crawl_at(RECHECK)
+    tracking = store.article(url)
+    assert tracking["checks"] == 2 and tracking["last_check_result"] == "unchanged"
+    assert not tracking.get("lease_owner")
+
+
+def test_extraction_bug_on_a_recheck_is_a_recorded_failed_check_that_releases_the_lease(
+        tracked, site, store, mongo_uri, database_name):
+    url, crawl_at = tracked
+    site.set_page(PATH, PAGE_B)  # a new version, without the validators of a 304
+    bug = ["-s", 'EXTENSIONS={"tests.extraction_bug.ExtractionBug": 0}']
+    command = crawl_command(site.set_page("/empty.xml", rss_feed([])), mongo_uri, database_name, *at(RECHECK, *bug))
+    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'newscrawler/pages/failed/extraction_error': 1" in result.stderr
+    assert result.stderr.count("Traceback") == 1  # logged once, at the spider
+    assert f"KeyError: '{extraction_bug.MESSAGE}'), not stored: {url}" in result.stderr
+    tracking = store.article(url)
+    assert tracking["checks"] == 2 and tracking["last_check_result"] == "failed"
+    assert len(store.revisions(url)) == 1
+    crawl_at(RECHECK + timedelta(minutes=1), "-a", "recheck=all")  # not held by a lease of the failed check
+    assert site.fetches(PATH) == 3
+    assert store.article(url)["version"] == 2

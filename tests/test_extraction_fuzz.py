@@ -8,8 +8,11 @@ give an article without text; the same bytes always give the same article;
 normalising extracted blocks is idempotent. And on generated text: any text
 in any era's markup gives an article exactly when a reader would see a headline
 and a paragraph, and text put into a real paragraph comes back out as itself.
+JSON-LD of any shape or depth, or no JSON at all, raises nothing and never
+changes the article's text.
 """
 import html
+import json
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -18,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newscrawler.extraction import ExtractedArticle, ExtractionError, extract
-from newscrawler.sources.bbc import SOURCE as BBC
+from newscrawler.extraction import ExtractedArticle, ExtractionError, NotAnArticle, extract
 from newscrawler.items import FAILED, ArticleItem, CheckItem
+from newscrawler.sources.bbc import SOURCE as BBC
 from pipelines.normalise import NormalisePipeline, content_hash, normalise_blocks, normalise_text
-from tests.perturbations import PAGE_FILES, candidate_words, edit_one_word, fixture_page
+from tests.perturbations import PAGE_FILES, candidate_words, edit_one_word, fixture_page, with_json_ld
 
 ANY_URL = "http://127.0.0.1:8080/page"
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -253,3 +256,71 @@ def test_text_put_into_a_paragraph_comes_back_out(name, text):
     article = extract(ANY_URL, edited_page, source=BBC)
     assert normalise_text(article.headline) == normalise_text(headline)
     assert normalise_blocks(article.body) == normalise_blocks(expected)
+
+
+# --- JSON-LD of any shape ---------------------------------------------------
+
+# The keys extraction reads, and others.
+JSON_LD_KEYS = st.sampled_from(["@type", "@graph", "author", "name", "datePublished", "dateModified",
+                                "uploadDate"]) | st.text(max_size=4)
+JSON_LD_LEAVES = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+    | st.sampled_from(["Person", "NewsArticle", "LiveBlogPosting", "2024-09-30T11:44:06Z", "\ud800", "9" * 5000])
+)
+JSON_LD = st.recursive(
+    JSON_LD_LEAVES,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(JSON_LD_KEYS, children, max_size=4),
+    max_leaves=25,
+).map(json.dumps)
+NOT_JSON = st.text(alphabet="[]{}\":,0\\ud800 a", max_size=60)
+DEEPLY_NESTED = {
+    "lists": "[" * 100_000 + "]" * 100_000,
+    "unclosed lists": "[" * 100_000,
+    "objects": '{"a":' * 100_000 + "1" + "}" * 100_000,
+    # as deep as the parser may go, each level an object to flatten
+    "@graph in @graph": '{"@graph":' * 900 + "{}" + "}" * 900,
+    "lists around an article": "[" * 900 + '{"@type": "NewsArticle"}' + "]" * 900,
+}
+
+
+def assert_same_article_or_not_an_article(name: str, result) -> None:
+    """Whatever the JSON-LD, the story reads the same (or the JSON-LD says the
+    page is a live page), and every field can be stored."""
+    if isinstance(result, NotAnArticle):
+        return
+    assert isinstance(result, ExtractedArticle), result
+    clean = extract(ANY_URL, fixture_page(name), source=BBC)
+    assert (result.headline, result.body) == (clean.headline, clean.body)
+    assert result.byline is None or result.byline.encode("utf-8")
+    for moment in (result.published, result.modified):
+        assert moment is None or (isinstance(moment, datetime) and moment.utcoffset() is not None)
+
+
+JSON_LD_GARBAGE = {
+    "@type lists in a list": '{"@type": [["LiveBlogPosting"], {"@type": "x"}]}',
+    "@type an object": '{"@type": {"name": "NewsArticle"}}',
+    "half a surrogate pair in a name": '{"author": {"@type": "Person", "name": "Jane \\ud800Doe"}}',
+    "a 5,000-digit date": '{"datePublished": ' + "9" * 5000 + "}",
+    "not a number for a date": '[{"datePublished": NaN}, {"uploadDate": Infinity}]',
+}
+
+
+@pytest.mark.parametrize("name", ERA_PAGES)
+@pytest.mark.parametrize("script", list(JSON_LD_GARBAGE.values()), ids=list(JSON_LD_GARBAGE))
+def test_json_ld_garbage_leaves_the_story_alone(name, script):
+    assert_same_article_or_not_an_article(name, extract_or_error(with_json_ld(fixture_page(name), script)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(ERA_PAGES), script=JSON_LD | NOT_JSON)
+def test_any_json_ld_leaves_the_story_alone(name, script):
+    result = extract_or_error(with_json_ld(fixture_page(name), script))
+    assert_same_article_or_not_an_article(name, result)
+
+
+@pytest.mark.parametrize("name", ERA_PAGES)
+@pytest.mark.parametrize("script", list(DEEPLY_NESTED.values()), ids=list(DEEPLY_NESTED))
+def test_deeply_nested_json_ld_is_ignored(name, script):
+    """Nothing of the article changes: dates and bylines still come from the page's own JSON-LD."""
+    assert extract(ANY_URL, with_json_ld(fixture_page(name), script), source=BBC) == extract(
+        ANY_URL, fixture_page(name), source=BBC)

@@ -4,8 +4,9 @@ Every fixture page is rewritten by each perturbation in tests/perturbations.py
 (the ways a re-fetch of an unchanged BBC article differs: attribute order,
 timestamps, related-story boxes, ads and share links, whitespace, React's
 comment separators, entity and void-tag spelling, tracking parameters, image
-URLs, CSS class hashes, script data, comment counts, head order) and must keep
-its normalised content hash; so must all of them at once. The negative control edits
+URLs, CSS class hashes, script data, comment counts, head order; and damage:
+stray bytes that are not UTF-8, JSON-LD nested 100,000 deep) and must keep its
+normalised content hash; so must all of them at once. The negative control edits
 one word of the article text, which must change the hash, so the suite cannot
 pass by extracting nothing.
 """

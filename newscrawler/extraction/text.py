@@ -13,6 +13,9 @@ from lxml import etree
 from newscrawler.extraction.query import having, xpath
 
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
+# JSON can spell half a surrogate pair ("\\ud800"), which no UTF-8 text (nor
+# the database) can hold.
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Never visible, whatever the layout.
 _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "object", "embed"})
@@ -108,23 +111,37 @@ def _text_pieces(root, skip):
 
 def json_ld_objects(root) -> list[dict]:
     """Every JSON-LD object in the page of root, the lxml root element (top
-    level, lists and @graph flattened). Scripts that are not valid JSON are ignored."""
+    level, lists and @graph flattened). Scripts that are not valid JSON, or
+    nest deeper than the JSON parser's recursion limit, are ignored."""
     objects = []
     for script in _JSON_LD_SCRIPTS(root):
         try:
             data = json.loads(script)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         objects.extend(_flatten_json_ld(data))
     return objects
 
 
 def _flatten_json_ld(data) -> list[dict]:
-    if isinstance(data, list):
-        return [obj for item in data for obj in _flatten_json_ld(item)]
-    if not isinstance(data, dict):
-        return []
-    return [data] + _flatten_json_ld(data.get("@graph", []))
+    """The objects in data in document order: itself, those in its lists and
+    @graph. Iterative: data may nest as deep as the parser allows."""
+    objects, pending = [], [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, dict):
+            objects.append(item)
+            pending.append(item.get("@graph"))
+    return objects
+
+
+def json_ld_types(obj: dict) -> list[str]:
+    """The @type names of a JSON-LD object (one, or a list), leaving out
+    anything in @type that is not a name."""
+    types = obj.get("@type")
+    return [name for name in (types if isinstance(types, list) else [types]) if isinstance(name, str)]
 
 
 def json_ld_value(objects: list[dict], key: str):
@@ -141,7 +158,7 @@ def json_ld_person_names(objects: list[dict]) -> list[str]:
     if not isinstance(authors, list):
         authors = [authors]
     return [
-        author["name"]
+        _LONE_SURROGATES.sub("\ufffd", author["name"])
         for author in authors
         if isinstance(author, dict)
         and author.get("@type") == "Person"

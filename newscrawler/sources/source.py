@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
+from newscrawler.extraction.text import json_ld_types
 
 # schema.org types that say a page is not a single article, whatever the outlet.
 NON_ARTICLE_JSON_LD_TYPES = frozenset({"LiveBlogPosting", "CollectionPage", "ImageGallery", "MediaGallery"})
@@ -19,8 +20,7 @@ NON_ARTICLE_JSON_LD_TYPES = frozenset({"LiveBlogPosting", "CollectionPage", "Ima
 def json_ld_non_article_type(page: Page) -> str | None:
     """Why the page's JSON-LD says it is not an article (a live blog, a gallery), or None."""
     for obj in page.json_ld:
-        types = obj.get("@type")
-        for name in types if isinstance(types, list) else [types]:
+        for name in json_ld_types(obj):
             if name in NON_ARTICLE_JSON_LD_TYPES:
                 return f"JSON-LD @type {name}"
     return None

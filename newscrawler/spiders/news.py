@@ -251,6 +251,10 @@ class SourceSpider(Spider):
         except ExtractionError as reason:
             yield self.failed(article_id, source, response, "no_article_text", f"No article text found ({reason})")
             return
+        except Exception as error:  # a bug, or a page extraction did not foresee: the check fails, the crawl goes on
+            yield self.failed(article_id, source, response, "extraction_error",
+                              f"Extraction failed ({type(error).__name__}: {error})", exc_info=True)
+            return
         yield ArticleItem(
             article_id=article_id, url=response.url, source=source.name, feed_url=feed_url,
             headline=page.headline, byline=page.byline, published=page.published, modified=page.modified,
@@ -281,9 +285,9 @@ class SourceSpider(Spider):
                            fetch_failure_reason(failure), f"Fetch failed ({failure.getErrorMessage()})", status)
 
     def failed(self, article_id: str, source: Source, response, reason: str, message: str,
-               status: int | None = None):
+               status: int | None = None, exc_info: bool = False):
         self.crawler.stats.inc_value(f"newscrawler/pages/failed/{reason}")
-        self.logger.warning("%s, not stored: %s", message, response.url)
+        self.logger.warning("%s, not stored: %s", message, response.url, exc_info=exc_info)
         return self.check(article_id, source, response, FAILED, reason=reason, status=status)
 
     def check(self, article_id: str, source: Source, response, outcome: str, status: int | None = None,

@@ -25,6 +25,7 @@ from newscrawler.extraction.query import xpath
 from newscrawler.extraction.text import (
     byline_from,
     json_ld_person_names,
+    json_ld_types,
     json_ld_value,
     parse_utc,
     visible_text,
@@ -95,12 +96,8 @@ def first_text_of(page: Page, queries) -> str:
 
 def article_json_ld(page: Page) -> list[dict]:
     """The page's article JSON-LD objects (all of its objects if none says it is one)."""
-    articles = [obj for obj in page.json_ld if _is_article_type(obj.get("@type"))]
+    articles = [obj for obj in page.json_ld if not _ARTICLE_JSON_LD_TYPES.isdisjoint(json_ld_types(obj))]
     return articles or page.json_ld
-
-
-def _is_article_type(types) -> bool:
-    return any(name in _ARTICLE_JSON_LD_TYPES for name in (types if isinstance(types, list) else [types]))
 
 
 def byline_names_in_markup(page: Page) -> list[str]:
