@@ -52,6 +52,8 @@ REVISION_FIELDS = (
 )
 CONTENT, REVERT, REMOVED = "content", "revert", "removed"
 REMOVED_HASH = "removed"
+REFUSALS = {"too_large": "the revision is too large for the database",
+            "unencodable": "the revision has text the database cannot encode"}
 
 
 class Handled(DropItem):
@@ -271,8 +273,7 @@ class RevisionPipeline:
 
     def _refuse(self, adapter: ItemAdapter, article: dict | None, refusal: RevisionRefused):
         self._count(f"newscrawler/revisions/refused/{refusal.why}")
-        logger.error("Refusing to store %s: the revision is %s for the database (%s)", adapter["url"],
-                     refusal.why.replace("_", " "), refusal)
+        logger.error("Refusing to store %s: %s (%s)", adapter["url"], REFUSALS[refusal.why], refusal)
         if article is not None:
             self._count("newscrawler/checks/failed")
             self._record_quiet_check(adapter, article, FAILED)

@@ -15,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newscrawler.cli import main
 from newscrawler.items import ArticleItem
 from newscrawler.storage import RevisionStore
 from pipelines.journal import Journal
@@ -53,7 +54,7 @@ def long_report(edited: bool) -> list[str]:
             for n in range(100_000)]
 
 
-def test_change_too_large_for_one_document_is_stored_summarised(pipeline, store, crawler, caplog):
+def test_change_too_large_for_one_document_is_stored_summarised(pipeline, store, crawler, caplog, capsys):
     assert isinstance(outcome(pipeline, article(long_report(edited=False))), FirstRevision)
     change = pipeline.store_item(article(long_report(edited=True), fetched_at=T0 + timedelta(hours=1)))
     full = dict(ItemAdapter(change))
@@ -72,8 +73,10 @@ def test_change_too_large_for_one_document_is_stored_summarised(pipeline, store,
     assert len(bson.encode(stored)) <= RevisionStore.MAX_DOCUMENT_BYTES
     assert crawler.stats.get_value("newscrawler/changes/summarised") == 1
     assert f"Change record of {URL} version 2 is too large for one document" in caplog.text
-    history = store.article(URL)
-    assert history["changes"] == 1 and history["last_check_result"] == "changed"
+    summary = store.article(URL)
+    assert summary["changes"] == 1 and summary["last_check_result"] == "changed"
+    assert main(["-s", f"MONGO_URI={store.uri}", "-s", f"MONGO_DATABASE={store.database_name}", "history", URL]) == 0
+    assert "the article has changed once" in capsys.readouterr().out
 
 
 def test_small_changes_are_stored_whole(pipeline, store, crawler):
