@@ -119,7 +119,8 @@ def test_change_the_driver_refuses_is_stored_summarised(store):
     store.MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
     assert store.add_change(change) is True
     [stored] = store.changes(URL)
-    assert stored["summarised"] is True and len(stored["paragraphs"]) == 20_000 and stored["counts"] == {"added": 20_000}
+    assert stored["summarised"] is True and stored["counts"] == {"added": 20_000}
+    assert len(stored["paragraphs"]) == 20_000  # outlined
 
 
 # A revision too large for the database, or text it cannot encode
