@@ -11,6 +11,10 @@ indexes made here are a public interface (see README.md, "Data in MongoDB"):
 The unique indexes are what keeps two crawls at once from writing the same
 version twice: an insert that loses the race raises `VersionTaken`, and the
 caller re-reads the latest revision and decides again.
+
+No document may pass MongoDB's 16 MiB: a revision that would is refused
+(`RevisionRefused`) before anything is written; a change record that would is
+stored summarised, its full paragraph alignment derivable from the two revisions.
 """
 import itertools
 import logging
@@ -21,8 +25,10 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
+import bson
+from bson.errors import InvalidDocument
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne, WriteConcern
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError, WriteError
 
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
 
@@ -72,6 +78,10 @@ def lookup_batches(items: list) -> list[list]:
 LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
                           "text_length": 1,
                           "fetched_at": 1, "url": 1, "source": 1}
+# Server error codes for a document over the size limit (the driver usually refuses it first).
+TOO_LARGE_CODES = {10334, 17419}
+# The text fields of a change record, which its last summarised form leaves to the revisions.
+CHANGE_TEXT_FIELDS = ("old_headline", "new_headline", "old_byline", "new_byline")
 
 
 # Raised by any store method when the server cannot be reached (it went away,
@@ -85,6 +95,24 @@ class StorageUnavailable(RuntimeError):
 
 class VersionTaken(Exception):
     """Another writer stored this version of the article first."""
+
+
+class RevisionRefused(Exception):
+    """The database cannot hold this revision: `why` is "too_large" or "unencodable"."""
+
+    def __init__(self, why: str, detail: str):
+        super().__init__(detail)
+        self.why = why
+
+
+def refusal_reason(error: Exception) -> str | None:
+    """"too_large" or "unencodable" if the driver or server refused a document
+    for its size or its text, else None."""
+    if isinstance(error, DocumentTooLarge) or (isinstance(error, WriteError) and error.code in TOO_LARGE_CODES):
+        return "too_large"
+    if isinstance(error, (InvalidDocument, UnicodeEncodeError)):  # a lone surrogate raises the latter
+        return "unencodable"
+    return None
 
 
 def mongo_location(settings, read_only: bool = False) -> tuple[str, str]:
@@ -123,6 +151,8 @@ def crawl_store(crawler) -> "RevisionStore":
 class RevisionStore:
     CHECK_BATCH_SIZE = 100
     CHECK_BATCH_SECONDS = 5.0
+    # Under MongoDB's 16 MiB, leaving room for the command around a document.
+    MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 
     def __init__(self, uri: str | None, database: str = DEFAULT_DATABASE, timeout_ms: int = DEFAULT_TIMEOUT_MS,
                  locate_server=None):
@@ -227,8 +257,12 @@ class RevisionStore:
     # races), then update the article's summary and clear the mark. A crash in
     # between leaves the mark, which tells the next reader to trust only the
     # revisions collection and repair the summary (see pipelines.revisions).
+    # A mark whose revision was never written is withdrawn (withdraw_pending).
 
     def begin_revision(self, revision: dict) -> None:
+        """Mark the revision pending; raises RevisionRefused, writing nothing,
+        if the database cannot hold it."""
+        self._refuse_unstorable(revision)
         self._flush_checks_of(revision["article_id"])
         self.db.articles.update_one(
             {"_id": revision["article_id"]},
@@ -242,17 +276,53 @@ class RevisionStore:
             upsert=True,
         )
 
+    def _refuse_unstorable(self, revision: dict) -> None:
+        try:
+            size = len(bson.encode(revision))
+        except (InvalidDocument, UnicodeEncodeError) as error:
+            raise RevisionRefused("unencodable", str(error)) from error
+        if size > self.MAX_DOCUMENT_BYTES:
+            raise RevisionRefused("too_large", f"{size} bytes, over the limit of {self.MAX_DOCUMENT_BYTES}")
+
     def add_revision(self, revision: dict) -> None:
-        """Insert a revision; raises VersionTaken if its version exists already."""
+        """Insert a revision; raises VersionTaken if its version exists already,
+        RevisionRefused (its pending mark withdrawn) if the database refuses it."""
         try:
             self.db.revisions.insert_one(dict(revision))
         except DuplicateKeyError as error:
             raise VersionTaken(f"{revision['article_id']} version {revision['version']}") from error
+        except (InvalidDocument, UnicodeEncodeError, WriteError) as error:
+            why = refusal_reason(error)
+            if why is None:
+                raise
+            self.withdraw_pending(revision["article_id"], revision["version"])
+            raise RevisionRefused(why, str(error)) from error
 
-    def add_change(self, change: dict) -> None:
-        """Store a change record; storing the same one again changes nothing."""
+    def withdraw_pending(self, article_id: str, version: int) -> None:
+        """Clear a pending mark (up to `version`) whose revision will never be
+        written: refused, or a write cut short before its insert. An article
+        document left with no version at all goes too."""
+        self.clear_pending(article_id, version)
+        self.db.articles.delete_one({"_id": article_id, "version": {"$exists": False},
+                                     "pending_version": {"$exists": False}})
+
+    def add_change(self, change: dict) -> bool:
+        """Store a change record; storing the same one again changes nothing.
+
+        A record too large for one document is stored in the fullest
+        summarised form that fits (see change_forms); True if it was."""
         key = {"article_id": change["article_id"], "to_version": change["to_version"]}
-        self.db.changes.update_one(key, {"$setOnInsert": change}, upsert=True)
+        for document in change_forms(change):
+            if len(bson.encode(document)) > self.MAX_DOCUMENT_BYTES:
+                continue
+            try:
+                self.db.changes.update_one(key, {"$setOnInsert": document}, upsert=True)
+            except (DocumentTooLarge, WriteError) as error:  # a server with a lower limit
+                if refusal_reason(error) != "too_large":
+                    raise
+                continue
+            return "summarised" in document
+        raise InvalidDocument(f"no form of the change record of {key} fits in one document")
 
     def has_change(self, article_id: str, to_version: int) -> bool:
         return self.db.changes.count_documents({"article_id": article_id, "to_version": to_version}, limit=1) > 0
@@ -453,6 +523,25 @@ class RevisionStore:
 
     def sources(self) -> list[str]:
         return sorted(self.db.articles.distinct("source"))
+
+
+def change_forms(change: dict):
+    """A change record, then its summarised forms, fullest first. A summarised
+    record has `summarised: true` and every field but the paragraph alignment:
+    first with the changed paragraphs' ops without their text, then with no
+    `paragraphs`, last also without its headline and byline texts. Readers
+    recompute the alignment from the two revisions."""
+    yield change
+    summary = {field: value for field, value in change.items() if field != "paragraphs"}
+    summary["summarised"] = True
+    yield {**summary, "paragraphs": [_outline(op) for op in change.get("paragraphs", ()) if op["op"] != "equal"]}
+    yield summary
+    yield {**summary, **dict.fromkeys(CHANGE_TEXT_FIELDS)}
+
+
+def _outline(op: dict) -> dict:
+    """A paragraph op without its text: which paragraphs, not what they say."""
+    return {field: op[field] for field in ("op", "old_index", "new_index", "shape") if field in op}
 
 
 def summary_of(revision: dict) -> dict:

@@ -1,15 +1,16 @@
 """One text normalisation for every site, so that equal text hashes equally.
 
-Unicode NFC, entities decoded, non-breaking and zero-width spaces and soft
-hyphens handled, whitespace collapsed, empty and consecutive duplicate blocks
-dropped; then a content hash of headline plus body.
+Text that cannot be encoded repaired (UTF-16 surrogates), Unicode NFC, entities
+decoded, non-breaking and zero-width spaces and soft hyphens handled,
+whitespace collapsed, empty and consecutive duplicate blocks dropped; then a
+content hash of headline plus body.
 """
 import hashlib
 import html
 import json
-import unicodedata
-
 import logging
+import re
+import unicodedata
 
 from itemadapter import ItemAdapter
 
@@ -20,6 +21,17 @@ logger = logging.getLogger(__name__)
 SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000"), " ")
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 SPACE_LIKE_AND_INVISIBLE = {**SPACE_LIKE, **INVISIBLE}  # one str.translate pass for both
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def repair_surrogates(text: str) -> str:
+    """Text that UTF-8 (and so MongoDB) can encode. A Python string can hold
+    UTF-16 surrogates, which UTF-8 cannot: half a pair from JSON in a page
+    ("\\ud800"), or a whole pair as two code points. A pair becomes its
+    character, a lone half U+FFFD."""
+    if not SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def decode_entities(text: str) -> str:
@@ -40,6 +52,7 @@ def normalise_text(text: str | None) -> str:
     text or composes it, so this ends)."""
     if not text:
         return ""
+    text = repair_surrogates(text)
     while True:
         normalised = _normalise_once(text)
         if normalised == text:
@@ -82,6 +95,9 @@ class NormalisePipeline:
         adapter = ItemAdapter(item)
         if "body" not in adapter:  # a check without page text
             return item
+        if any(text and SURROGATE.search(text) for text in (adapter["headline"], adapter.get("byline"),
+                                                             *adapter["body"])):
+            self._count_repair(adapter["url"])
         adapter["headline"] = normalise_text(adapter["headline"])
         if adapter.get("byline"):
             adapter["byline"] = normalise_text(adapter["byline"]) or None
@@ -99,3 +115,8 @@ class NormalisePipeline:
         return CheckItem(article_id=adapter["article_id"], url=adapter["url"], source=adapter["source"],
                          outcome=FAILED, fetched_at=adapter["fetched_at"], http_status=adapter.get("http_status"),
                          reason="no_article_text")
+
+    def _count_repair(self, url: str) -> None:
+        logger.warning("Repairing text that cannot be encoded (UTF-16 surrogates) in %s", url)
+        if self.stats is not None:
+            self.stats.inc_value("newscrawler/text/repaired/surrogates")

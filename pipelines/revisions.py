@@ -17,7 +17,13 @@ is not checked again.
 Two crawls at once may race for the same version: the unique index on
 (article_id, version) lets only one win, and the loser reads the latest
 revision again and decides again, so versions stay consecutive and each new
-version gets exactly one change record.
+version gets exactly one change record. An item fetched before the latest
+stored version (the slower of two racing crawls, a journal replayed after
+another node stored newer text) is stale: dropped and counted, never a version.
+
+A revision the database cannot hold (too large, or text it cannot encode) is
+refused: counted, logged, recorded as a failed check, nothing else written.
+A change record too large for one document is stored summarised.
 """
 import asyncio
 import logging
@@ -33,7 +39,8 @@ from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, Chan
 from newscrawler.schedule import STATUS_REASONS, Schedule
 from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
-from newscrawler.storage import DatabaseAway, RevisionStore, StorageUnavailable, VersionTaken, crawl_store, data_dir
+from newscrawler.storage import (DatabaseAway, RevisionRefused, RevisionStore, StorageUnavailable, VersionTaken,
+                                 crawl_store, data_dir)
 from pipelines.diffing import diff_versions
 from pipelines.journal import Journal
 
@@ -45,6 +52,8 @@ REVISION_FIELDS = (
 )
 CONTENT, REVERT, REMOVED = "content", "revert", "removed"
 REMOVED_HASH = "removed"
+REFUSALS = {"too_large": "the revision is too large for the database",
+            "unencodable": "the revision has text the database cannot encode"}
 
 
 class Handled(DropItem):
@@ -73,6 +82,18 @@ class Held(Handled):
 
 class CheckRecorded(Handled):
     """A check without page text (304, failure, gone, moved) was recorded."""
+
+
+class Stale(Handled):
+    """Fetched before the article's latest stored version: it tells nothing newer."""
+
+    level = "INFO"
+
+
+class Refused(Handled):
+    """The database cannot hold the revision: a failed check, nothing stored."""
+
+    level = "WARNING"
 
 
 class Journaled(Handled):
@@ -214,6 +235,7 @@ class RevisionPipeline:
 
     def _process_article(self, adapter: ItemAdapter):
         article, latest = self._current_state(adapter["article_id"])
+        self._drop_if_stale(adapter, latest)
         if latest and latest["content_hash"] == adapter["content_hash"]:
             page = (latest["version"], adapter["page_hash"]) if adapter.get("page_hash") else None
             self._record_quiet_check(adapter, article, "unchanged", page_of_version=page)
@@ -226,12 +248,34 @@ class RevisionPipeline:
             doubt = self._doubt(revision, latest, article)
             if doubt:
                 return self._hold(adapter, article, doubt)
-        change = self._store_version(revision, latest, adapter.get("page_hash"))
+        try:
+            change = self._store_version(revision, latest, adapter.get("page_hash"))
+        except RevisionRefused as refusal:
+            self._refuse(adapter, article, refusal)
         if change is None:
             self._count("newscrawler/articles/new")
             raise FirstRevision(f"new article: {adapter['url']}")
         self._count("newscrawler/articles/changed")
         return change
+
+    def _drop_if_stale(self, checked: ItemAdapter, latest: dict | None) -> None:
+        """Raise Stale if this fetch is older than the latest stored version.
+        Equal times are not stale: a crawl with a fixed clock fetches all at one time."""
+        # the article summary names its latest version's fetch time last_changed
+        latest_fetch = latest and (latest.get("fetched_at") or latest.get("last_changed"))
+        if latest_fetch and checked["fetched_at"] < latest_fetch:
+            self._count("newscrawler/articles/stale")
+            logger.info("Dropping a fetch of %s from %s: version %d, fetched at %s, is newer",
+                        checked["url"], checked["fetched_at"], latest["version"], latest_fetch)
+            raise Stale(f"stale: {checked['url']}")
+
+    def _refuse(self, adapter: ItemAdapter, article: dict | None, refusal: RevisionRefused):
+        self._count(f"newscrawler/revisions/refused/{refusal.why}")
+        logger.error("Refusing to store %s: %s (%s)", adapter["url"], REFUSALS[refusal.why], refusal)
+        if article is not None:
+            self._count("newscrawler/checks/failed")
+            self._record_quiet_check(adapter, article, FAILED)
+        raise Refused(f"refused ({refusal.why}): {adapter['url']}")
 
     def _reverted_to(self, article_id: str, latest: dict, content_hash: str) -> int | None:
         """The newest version before the latest with exactly this content, if any."""
@@ -244,7 +288,9 @@ class RevisionPipeline:
 
         The article's own summary is enough unless a write was interrupted
         (a pending mark is left): then the revisions collection decides, and
-        the summary and a missing change record are repaired.
+        the summary and a missing change record are repaired. A mark whose
+        revision was never written is withdrawn, with the article document if
+        it has no version.
         """
         article = self.store.article(article_id)
         if article is None:
@@ -254,6 +300,13 @@ class RevisionPipeline:
         latest = self.store.latest_revision(article_id)
         if latest is not None:
             self._repair(latest)
+        if article.get("pending_version", 0) > (latest["version"] if latest else 0):
+            self._count("newscrawler/repairs/pending_marks")
+            logger.warning("Clearing the mark of %s version %d, a write cut short before the revision was stored",
+                           article.get("url", article_id), article["pending_version"])
+            self.store.withdraw_pending(article_id, article["pending_version"])
+            if latest is None and "version" not in article:
+                return None, None  # the article document went with its mark
         return article, latest
 
     def _repair(self, latest: dict) -> None:
@@ -312,7 +365,10 @@ class RevisionPipeline:
     def _store_change(self, revision: dict) -> ChangeItem:
         previous = self.store.revision(revision["article_id"], revision["version"] - 1)
         change = change_record(previous, revision)
-        self.store.add_change(dict(ItemAdapter(change)))  # asdict() would walk every word op: 1 ms a change
+        if self.store.add_change(dict(ItemAdapter(change))):  # asdict() would walk every word op: 1 ms a change
+            self._count("newscrawler/changes/summarised")
+            logger.warning("Change record of %s version %d is too large for one document: stored summarised, "
+                           "without its words", revision["url"], revision["version"])
         logger.info("Article changed: %s (version %d, %s)", revision["url"], revision["version"],
                     describe_counts(change.counts) or change.kind)
         return change
@@ -321,6 +377,7 @@ class RevisionPipeline:
 
     def _process_check(self, adapter: ItemAdapter):
         article, latest = self._current_state(adapter["article_id"])
+        self._drop_if_stale(adapter, latest)
         outcome = adapter["outcome"]
         self._count(f"newscrawler/checks/{outcome}")
         if article is None:

@@ -1,6 +1,8 @@
 from datetime import datetime, timezone
 
+import bson
 from hypothesis import given, strategies as st
+from scrapy.utils.test import get_crawler
 
 from newscrawler.items import ArticleItem, CheckItem
 from pipelines.normalise import NormalisePipeline, content_hash, normalise_blocks, normalise_text
@@ -37,6 +39,18 @@ def test_checks_without_page_text_pass_through_untouched():
     assert NormalisePipeline().process_item(check) is check
 
 
+def test_text_that_cannot_be_encoded_is_repaired_and_counted(caplog):
+    crawler = get_crawler()
+    item = ArticleItem(article_id="a", url="https://www.bbc.co.uk/news/uk-1", source="bbc",
+                       headline="Lone \ud800 half", byline="By \udfff", body=["A pair \ud83d\ude00 as two."],
+                       fetched_at=datetime.now(timezone.utc))
+    NormalisePipeline.from_crawler(crawler).process_item(item)
+    assert (item.headline, item.byline, item.body) == ("Lone \ufffd half", "By \ufffd", ["A pair \U0001f600 as two."])
+    bson.encode({"headline": item.headline, "byline": item.byline, "body": item.body})  # MongoDB can store it
+    assert crawler.stats.get_value("newscrawler/text/repaired/surrogates") == 1
+    assert "cannot be encoded (UTF-16 surrogates) in https://www.bbc.co.uk/news/uk-1" in caplog.text
+
+
 def test_hash_tells_headline_from_body():
     assert content_hash("a", ["b"]) != content_hash("a b", [])
 
@@ -48,7 +62,8 @@ def test_normalising_is_idempotent(blocks):
 
 
 TRICKY_TEXT = st.text(alphabet=st.sampled_from(
-    list("ae &;#lt pound amp x") + ["\u0301", "\u200b", "\u00a0", "\u00ad", "\n", "\ufeff", "\u212b"]), max_size=40)
+    list("ae &;#lt pound amp x") + ["\u0301", "\u200b", "\u00a0", "\u00ad", "\n", "\ufeff", "\u212b",
+                                    "\ud83d", "\ude00"]), max_size=40)
 
 
 @given(st.lists(TRICKY_TEXT, max_size=6))

@@ -27,6 +27,13 @@ def crawler(mongo_uri, database_name, store, tmp_path):
                                       "NEWSCRAWLER_DATA_DIR": str(tmp_path)})
 
 
+def another_crawl(crawler):
+    """A second crawl with the crawler's settings (another node, or a crawl running
+    at the same time): a crawler of its own, and so a database store of its own."""
+    return get_crawler(settings_dict={name: crawler.settings[name]
+                                      for name in ("MONGO_URI", "MONGO_DATABASE", "NEWSCRAWLER_DATA_DIR")})
+
+
 @pytest.fixture
 def pipeline(crawler):
     """The revision pipeline, sending its batched check records after every item
@@ -97,7 +104,7 @@ def test_losing_a_version_race_decides_again(crawler, pipeline, store):
     """Another crawl stores the same change between our read and our write."""
     with pytest.raises(FirstRevision):
         pipeline.store_item(article(["Old text."]))
-    rival = RevisionPipeline.from_crawler(crawler)
+    rival = RevisionPipeline.from_crawler(another_crawl(crawler))
     rival.open_spider()
     read_article = pipeline.store.article
     calls = []
