@@ -9,6 +9,6 @@ setup(
     python_requires=">=3.11",
     entry_points={
         "scrapy": ["settings = newscrawler.settings"],
-        "console_scripts": ["newscrawler = newscrawler.cli:main"],
+        "console_scripts": ["newscrawler = newscrawler.reading.cli:main"],
     },
 )

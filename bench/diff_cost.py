@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.diffing import count_ops, diff_blocks  # noqa: E402
+from newscrawler.diffing import count_ops, diff_blocks  # noqa: E402
 
 SIZES = [10, 100, 500, 1000, 2000]
 EDIT_RATES = [0.01, 0.30]

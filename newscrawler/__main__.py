@@ -1,4 +1,4 @@
 """`python -m newscrawler`: the same as the `newscrawler` command."""
-from newscrawler.cli import main
+from newscrawler.reading.cli import main
 
 raise SystemExit(main())

@@ -41,7 +41,7 @@ from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
 from newscrawler.storage import (DatabaseAway, RevisionRefused, RevisionStore, StorageUnavailable, VersionTaken,
                                  crawl_store, data_dir)
-from pipelines.diffing import diff_versions
+from newscrawler.diffing import diff_versions
 from pipelines.journal import Journal
 
 logger = logging.getLogger(__name__)

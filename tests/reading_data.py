@@ -8,7 +8,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawler.items import ArticleItem
 from newscrawler.sources import article_id_of as article_id
-from newscrawler.web import make_web_server
+from newscrawler.reading.web import make_web_server
 from pipelines.normalise import NormalisePipeline
 from pipelines.revisions import FirstRevision, RevisionPipeline, change_record
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newscrawler.cli import main, since_time
+from newscrawler.reading.cli import main, since_time
 from newscrawler.sources import article_id_of as article_id
 from tests.conftest import PROJECT_DIR, free_port
 from tests.reading_data import HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, crawl_versions

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.diffing import _skeleton, apply_diff, count_ops, diff_blocks, diff_versions, diff_words
+from newscrawler.diffing import _skeleton, apply_diff, count_ops, diff_blocks, diff_versions, diff_words
 
 VERSIONS = Path(__file__).resolve().parent / "fixtures" / "bbc" / "versions"
 

@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ET
 
 import feedparser
 
-from newscrawler.feeds import changes_feed
+from newscrawler.reading.feeds import changes_feed
 from tests.reading_data import HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, change_documents
 
 BASE_URL = "http://127.0.0.1:8080"

@@ -15,7 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newscrawler.cli import main
+from newscrawler.reading.cli import main
 from newscrawler.items import ArticleItem
 from newscrawler.storage import RevisionStore
 from pipelines.journal import Journal

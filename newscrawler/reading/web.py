@@ -16,8 +16,8 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.util import application_uri
 
-from newscrawler.feeds import changes_feed
-from newscrawler.presentation import (
+from newscrawler.reading.feeds import changes_feed
+from newscrawler.reading.presentation import (
     HTML, Parts, Row, article_facts, article_path, change_summary, compare_path, compare_versions, feed_path,
     format_time, list_path, mark_words, significance,
 )

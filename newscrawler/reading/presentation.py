@@ -5,7 +5,7 @@ Pure: takes documents as stored (see storage.py), returns text. Three parts:
 - words: one-line change summaries, tracking status, times;
 - links: the web view's page addresses, which feeds link to as well;
 - comparison: two versions aligned paragraph by paragraph (from the diff model
-  in pipelines/diffing.py), and `mark_words`, the one renderer of word-level
+  in newscrawler/diffing.py), and `mark_words`, the one renderer of word-level
   changes, for plain text, ANSI colours and HTML alike.
 """
 import html
@@ -16,7 +16,7 @@ from typing import Callable
 from urllib.parse import urlencode
 
 from newscrawler.schedule import ACTIVE
-from pipelines.diffing import diff_versions
+from newscrawler.diffing import diff_versions
 
 # ------------------------------------------------------------------- words
 
@@ -140,7 +140,7 @@ def _with_query(path: str, query: dict) -> str:
 # -------------------------------------------------------------- comparison
 
 # A marked text is a list of [tag, text] parts, tag "equal" | "delete" | "insert",
-# the format of pipelines.diffing.diff_words.
+# the format of newscrawler.diffing.diff_words.
 Parts = list[list[str]]
 
 

@@ -20,7 +20,7 @@ from itertools import zip_longest
 from scrapy.utils.project import get_project_settings
 
 from newscrawler.embedded import EmbeddedServerError
-from newscrawler.presentation import (
+from newscrawler.reading.presentation import (
     ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
     mark_words, printable, significance,
 )
@@ -178,7 +178,7 @@ def changes(store: RevisionStore, args, out) -> int:
 
 
 def serve(store: RevisionStore, args, out) -> int:
-    from newscrawler.web import make_web_server  # only this command needs the web view
+    from newscrawler.reading.web import make_web_server  # only this command needs the web view
 
     server = make_web_server(store, args.host, args.port)
     host, port = server.server_address[:2]

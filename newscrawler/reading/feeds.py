@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 
-from newscrawler.presentation import (
+from newscrawler.reading.presentation import (
     article_path, as_utc, change_summary, compare_path, feed_path, list_path, significance,
 )
 
