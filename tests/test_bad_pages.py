@@ -19,7 +19,7 @@ from tests.conftest import read_article as extract
 from newscrawler.items import FAILED, ArticleItem, CheckItem
 from newscrawler.spiders import news
 from tests import extraction_bug
-from tests.conftest import FIXTURES, PROJECT_DIR, crawl_command, rss_feed, run_crawl
+from tests.conftest import PROJECT_DIR, crawl_command, rss_feed, run_crawl
 from tests.perturbations import add_deeply_nested_json_ld
 from tests.test_rechecks import PAGE_A, PAGE_B, PATH, T0, at, tracked  # noqa: F401 (tracked is a fixture)
 from tests.test_spider_bbc import PAGES, make_spider, page_response, parse_page, stats

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from newscrawler.extraction import ExtractedArticle, ExtractionError, NotAnArticle, extract
 from newscrawler.items import FAILED, ArticleItem, CheckItem
 from newscrawler.sources.bbc import SOURCE as BBC
-from pipelines.normalise import NormalisePipeline, content_hash, normalise_blocks, normalise_text
+from pipelines.normalise import NormalisePipeline, normalise_blocks, normalise_text
 from tests.perturbations import PAGE_FILES, candidate_words, edit_one_word, fixture_page, with_json_ld
 
 ANY_URL = "http://127.0.0.1:8080/page"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.extraction import NotAnArticle, UnknownLayout, _decode, _parse, extract
+from newscrawler.extraction import NotAnArticle, UnknownLayout, _decode, _parse
 from newscrawler.sources import article_id_of, guardian, source_for_host, source_named
 from tests.conftest import read_article
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.extraction import EmptyBody, NotAnArticle, UnknownLayout, _parse, extract
+from newscrawler.extraction import EmptyBody, NotAnArticle, UnknownLayout, _parse
 from newscrawler.feedparsing import read_feed
 from newscrawler.sources import article_id_of, source_for_host, source_named
 from newscrawler.sources.nytimes import SOURCE

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from newscrawler.extraction import EmptyBody, NotAnArticle, UnknownLayout, extract
+from newscrawler.extraction import EmptyBody, NotAnArticle, UnknownLayout
 from newscrawler.extraction.page import Page
 from newscrawler.sources import source_for_host, source_named
 from newscrawler.sources.washingtonpost import SOURCE

@@ -5,7 +5,6 @@ engine. `extract(url, html, source=...)` reads the page with the first of the
 source's layout eras whose markers are in the page.
 """
 import codecs
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from lxml import etree

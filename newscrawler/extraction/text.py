@@ -75,6 +75,75 @@ def _never(element) -> bool:
     return False
 
 
+# Elements of an article body whose whole text is one block.
+_WHOLE_BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+# One block each, unless made of blocks of their own: then those are the blocks.
+_HOLDER_BLOCK_TAGS = frozenset({"li", "blockquote", "dd", "dt"})
+_NESTED_BLOCKS = xpath(".//p | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//li | .//blockquote")
+# Never an article's text, whatever the layout.
+_NEVER_TEXT_TAGS = _INVISIBLE_TAGS | {"svg", "button", "form", "select", "iframe"}
+
+
+def body_block_elements(container, skip=None, is_block=None, descend=None) -> list:
+    """The elements of an article's body container that are its text blocks,
+    in reading order: each paragraph and sub-heading, and each list item and
+    quotation unless it is made of paragraphs of its own (then those).
+
+    skip(element) leaves out the element's whole subtree; is_block(element)
+    makes other elements whole blocks (a site's div.subhead); descend(element)
+    says whether to look for blocks inside an element that is not one (default:
+    always; a layout whose story is the container's own children looks inside
+    lists and quotations only). Invisible elements never count."""
+    skip, descend = skip or _never, descend or _always
+    elements = []
+    walker = etree.iterwalk(container, events=("start",))
+    for _, element in walker:
+        if element is container:
+            continue
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if not tag or tag in _NEVER_TEXT_TAGS or _is_invisible(element) or skip(element):
+            walker.skip_subtree()
+        elif _is_body_block(element, tag, is_block):
+            elements.append(element)
+            walker.skip_subtree()
+        elif not descend(element):
+            walker.skip_subtree()
+    return elements
+
+
+def _is_body_block(element, tag: str, is_block) -> bool:
+    if tag in _WHOLE_BLOCK_TAGS or (is_block is not None and is_block(element)):
+        return True
+    return tag in _HOLDER_BLOCK_TAGS and not _NESTED_BLOCKS(element)
+
+
+def block_text(element, skip=None) -> str:
+    """The visible text of one block element, without the subtrees skip(element) leaves out."""
+    return " ".join(text_blocks(element, skip))
+
+
+def body_blocks(container, skip=None, is_block=None, descend=None) -> list[str]:
+    """The text of each of body_block_elements(...), leaving out the empty ones."""
+    texts = (block_text(element, skip) for element in body_block_elements(container, skip, is_block, descend))
+    return [text for text in texts if text]
+
+
+def _always(element) -> bool:
+    return True
+
+
+def paragraphs_or_text(container, skip=None) -> list[str]:
+    """The blocks of a short container such as a standfirst: its paragraphs,
+    or, when it has none, its loose text split at block elements."""
+    return body_blocks(container, skip) or text_blocks(container, skip)
+
+
+def has_class(element, *names: str) -> bool:
+    """Whether the lxml element has one of these classes."""
+    classes = (element.get("class") or "").split()
+    return any(name in classes for name in names)
+
+
 def _is_invisible(element) -> bool:
     return (
         element.tag in _INVISIBLE_TAGS

@@ -15,8 +15,7 @@ from the Open Graph `article:published_time` / `article:modified_time`
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having, having_class, xpath
-from newscrawler.extraction.text import byline_from, visible_text
-from newscrawler.sources.guardian.blocks import blocks_in
+from newscrawler.extraction.text import body_blocks, byline_from, visible_text
 
 _BODY = xpath(having("//div", "id", "article-body-blocks"))
 _HEADLINE = xpath(having("//div", "id", "main-article-info") + "//h1")
@@ -37,7 +36,7 @@ class Layout2011(Layout):
 
     def body(self, page: Page) -> list[str]:
         body = page.first(_BODY)
-        return blocks_in(body, skip=_is_box) if body is not None else []
+        return body_blocks(body, skip=_is_box) if body is not None else []
 
     def byline(self, page: Page) -> str | None:
         line = page.first(_BYLINE)

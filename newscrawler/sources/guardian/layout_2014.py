@@ -15,8 +15,7 @@ Captions are left out, as the reference parser does for this outlet.
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having, having_class, xpath
-from newscrawler.extraction.text import byline_from, visible_text, visible_texts
-from newscrawler.sources.guardian.blocks import blocks_in, has_class, paragraphs_or_text
+from newscrawler.extraction.text import body_blocks, byline_from, has_class, paragraphs_or_text, visible_text, visible_texts
 
 # div.content__article-body (which also carries itemprop=articleBody)
 _BODY = xpath(having_class("//div", "content__article-body"))
@@ -53,7 +52,7 @@ class Layout2014(Layout):
             if has_class(child, "social"):  # share buttons
                 continue
             if child.tag in ("ul", "ol", "blockquote"):
-                blocks.extend(blocks_in(child))
+                blocks.extend(body_blocks(child))
             elif text := visible_text(child):
                 blocks.append(text)
         return blocks

@@ -19,8 +19,7 @@ modified times come from JSON-LD (the Layout defaults).
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
 from newscrawler.extraction.query import having, xpath
-from newscrawler.extraction.text import byline_from, json_ld_person_names, visible_texts
-from newscrawler.sources.guardian.blocks import blocks_in, has_class, paragraphs_or_text
+from newscrawler.extraction.text import body_blocks, byline_from, has_class, json_ld_person_names, paragraphs_or_text, visible_texts
 
 _AREA = "//*/@data-gu-name[. = '{}']/.."
 _BODY = xpath(_AREA.format("body") + "//div[contains(@class, 'article-body-commercial-selector')]")
@@ -61,7 +60,7 @@ class Layout2020(Layout):
         body = page.first(_BODY)
         if body is None:
             return []
-        return self._standfirst(page) + blocks_in(body, skip=_is_box)
+        return self._standfirst(page) + body_blocks(body, skip=_is_box)
 
     def _standfirst(self, page: Page) -> list[str]:
         standfirst = page.first(_STANDFIRST)

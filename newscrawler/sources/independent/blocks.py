@@ -13,19 +13,15 @@ from typing import Callable
 
 from lxml import etree
 
-from newscrawler.extraction.text import text_blocks
+from newscrawler.extraction import text
 
 Skip = Callable[[etree._Element], bool]
 
-# Elements whose text is one block of the body.
-_TEXT_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})
-# Elements that only hold blocks (list items, quoted paragraphs).
+# Where a story made of the container's own children may hold blocks: lists and quotations.
 _HOLDER_TAGS = frozenset({"ul", "ol", "blockquote"})
-# Never story text, in any era: media and their captions, navigation, forms, embeds.
-_FURNITURE_TAGS = frozenset({
-    "aside", "figure", "figcaption", "nav", "form", "iframe", "button", "svg", "object",
-    "script", "style", "noscript", "template", "video", "audio", "picture", "img",
-})
+# Never story text, in any era: media and their captions, navigation, embeds.
+_FURNITURE_TAGS = frozenset({"aside", "figure", "figcaption", "nav", "video", "audio", "picture", "img",
+                             "h5", "h6"})  # h5/h6: related-story and promotion titles
 
 
 def is_furniture(element) -> bool:
@@ -41,38 +37,33 @@ def body_blocks(container, skip: Skip, through_wrappers: bool) -> list[str]:
     skip(element) leaves out an element's whole subtree (is_furniture is always
     applied). With through_wrappers, blocks are found inside any other element
     too; without, only the container's own children and the items and
-    paragraphs of its lists and quotations count."""
+    paragraphs of its lists and quotations count. A block made only of links
+    (a related-story link where a paragraph would be) is left out."""
+    def left_out(element) -> bool:
+        return is_furniture(element) or skip(element)
+
+    descend = None if through_wrappers else _is_holder
     blocks = []
-    walker = etree.iterwalk(container, events=("start",))
-    for _, element in walker:
-        if element is container:
-            continue
-        if not isinstance(element.tag, str) or is_furniture(element) or skip(element):
-            walker.skip_subtree()
-        elif element.tag in _TEXT_TAGS or _is_bare_quote(element):
-            text = block_text(element, skip)
-            if text and not is_link_only(element, skip):
-                blocks.append(text)
-            walker.skip_subtree()
-        elif element.tag not in _HOLDER_TAGS and not through_wrappers:
-            walker.skip_subtree()
+    for element in text.body_block_elements(container, left_out, is_block=_is_whole_item, descend=descend):
+        block = text.block_text(element, left_out)
+        if block and not is_link_only(element, left_out):
+            blocks.append(block)
     return blocks
-
-
-def block_text(element, skip: Skip) -> str:
-    """element's visible text on one line, without the subtrees skip leaves out."""
-    return " ".join(text_blocks(element, skip=lambda node: is_furniture(node) or skip(node)))
 
 
 def is_link_only(element, skip: Skip) -> bool:
     """A block whose words are all links: a related-story or promotion link
-    standing where a paragraph or heading would (`<h5><a>Other story</a></h5>`)."""
+    standing where a paragraph or heading would (`<h4><a>Other story</a></h4>`)."""
     if next(element.iter("a"), None) is None:
         return False
-    outside = block_text(element, lambda node: node.tag == "a" or skip(node))
+    outside = text.block_text(element, lambda node: node.tag == "a" or skip(node))
     return not any(character.isalnum() for character in outside)
 
 
-def _is_bare_quote(element) -> bool:
-    """A quotation typed as text rather than as paragraphs is one block itself."""
-    return element.tag == "blockquote" and next(element.iter("p"), None) is None
+def _is_holder(element) -> bool:
+    return element.tag in _HOLDER_TAGS
+
+
+def _is_whole_item(element) -> bool:
+    """A list item is one block, whatever it holds."""
+    return element.tag == "li"

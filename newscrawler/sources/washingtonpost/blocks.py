@@ -3,9 +3,9 @@
 Every era puts the story's paragraphs, sub-headings and list items in one or
 more body containers, among ads, subscription and newsletter promos, embedded
 video, photos and galleries, related-story links and bylines. `body_blocks`
-walks the containers in document order and keeps each text element whole
-(a paragraph, a heading, a list item; a blockquote without paragraphs of its
-own), leaving out whole subtrees that the page marks as something else: by
+reads the containers in document order with the shared walker
+(newscrawler.extraction.text.body_blocks), each list item and 2014-2019
+`div.subhead` one block, leaving out whole subtrees that the page marks as something else: by
 tag (figures and their captions, asides, forms), by a `data-qa` or
 `data-testid` name (`article-body-ad`, `subscribe-promo`, `interstitial-link`,
 `article-video`...) or by a class the site gives page furniture
@@ -14,17 +14,11 @@ tag (figures and their captions, asides, forms), by a `data-qa` or
 Captions are left out: the reference data for this outlet counts the story's
 paragraphs and sub-headings only.
 """
-from lxml import etree
+from newscrawler.extraction import text
 
-from newscrawler.extraction.text import text_blocks
-
-# Elements whose whole text is one block.
-_BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li"})
 # Elements that never hold story text.
 _NON_TEXT_TAGS = frozenset({
-    "script", "style", "noscript", "template", "figure", "figcaption", "aside", "nav",
-    "form", "button", "select", "svg", "iframe", "video", "audio", "picture", "img",
-    "header", "footer", "wp-ad",
+    "figure", "figcaption", "aside", "nav", "video", "audio", "picture", "img", "header", "footer", "wp-ad",
 })
 # Parts of data-qa / data-testid names of boxes that are not the story's text.
 _FURNITURE_NAME_PARTS = (
@@ -47,15 +41,8 @@ _PULL_QUOTE_CLASS_SUFFIX = "-isStylePullQuote-true"
 
 def body_blocks(containers) -> list[str]:
     """The text blocks of the containers (lxml elements), in document order."""
-    blocks = []
-    for container in containers:
-        if _is_hidden_or_furniture(container):  # 2024 blocks that are a promo or a box of links
-            continue
-        for element in _text_elements(container):
-            text = " ".join(text_blocks(element, skip=is_furniture))
-            if text:
-                blocks.append(text)
-    return blocks
+    return [block for container in containers if not _is_not_story(container)  # a 2024 block may be a promo
+            for block in text.body_blocks(container, skip=_is_not_story, is_block=_is_whole_block)]
 
 
 def is_furniture(element) -> bool:
@@ -68,28 +55,10 @@ def is_furniture(element) -> bool:
         name.endswith(_PULL_QUOTE_CLASS_SUFFIX) for name in classes)
 
 
-def _is_hidden_or_furniture(element) -> bool:
-    return element.get("hidden") is not None or is_furniture(element)
+def _is_not_story(element) -> bool:
+    return element.tag in _NON_TEXT_TAGS or element.get("hidden") is not None or is_furniture(element)
 
 
-def _text_elements(container) -> list:
-    elements = []
-    walker = etree.iterwalk(container, events=("start",))
-    for _, element in walker:
-        if element is container:
-            continue
-        if not isinstance(element.tag, str) or element.tag in _NON_TEXT_TAGS or _is_hidden_or_furniture(element):
-            walker.skip_subtree()
-        elif _is_text_element(element):
-            elements.append(element)
-            walker.skip_subtree()
-    return elements
-
-
-def _is_text_element(element) -> bool:
-    tag = element.tag
-    if tag in _BLOCK_TAGS:
-        return True
-    if tag == "blockquote":  # the 2013 pages quote several paragraphs split by <br>s
-        return next(element.iter("p", "ul", "ol"), None) is None
-    return tag == "div" and "subhead" in (element.get("class") or "").split()
+def _is_whole_block(element) -> bool:
+    """List items are one block each, whatever they hold; so are 2014-2019 div.subhead sub-headings."""
+    return element.tag == "li" or (element.tag == "div" and text.has_class(element, "subhead"))
