@@ -149,18 +149,25 @@ def rss_feed(links: list[str], title: str = "Test feed") -> bytes:
             f"<link>http://example.invalid/</link>{items}</channel></rss>").encode()
 
 
-def crawl_command(feed_url: str, mongo_uri: str | None, database: str, *extra: str) -> list[str]:
-    """`scrapy crawl bbc` over one feed; with mongo_uri None, the embedded default is used."""
+def crawl_command(feed_url: str, mongo_uri: str | None, database: str, *extra: str,
+                  spider: str = "bbc") -> list[str]:
+    """`scrapy crawl bbc` (or another spider) over one feed; with mongo_uri None, the embedded default is used."""
     database_settings = ["-s", f"MONGO_URI={mongo_uri}"] if mongo_uri else []
     return [
-        sys.executable, "-m", "scrapy", "crawl", "bbc", "-a", f"feeds={feed_url}",
+        sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"feeds={feed_url}",
         *database_settings, "-s", f"MONGO_DATABASE={database}", "-s", "DOWNLOAD_DELAY=0", *extra,
     ]
 
 
-def run_crawl(feed_url: str, mongo_uri: str, database: str, *extra: str, timeout: int = 120):
+def stat(crawl, name: str) -> int:
+    """A counter from a crawl's stats dump (0 if it is not there)."""
+    found = re.search(rf"'{re.escape(name)}': (\d+)", crawl.stderr)
+    return int(found.group(1)) if found else 0
+
+
+def run_crawl(feed_url: str, mongo_uri: str, database: str, *extra: str, timeout: int = 120, spider: str = "bbc"):
     result = subprocess.run(
-        crawl_command(feed_url, mongo_uri, database, *extra), cwd=PROJECT_DIR,
+        crawl_command(feed_url, mongo_uri, database, *extra, spider=spider), cwd=PROJECT_DIR,
         capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)},
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,9 +1,8 @@
 """End to end: a re-fetched page with the very bytes its latest version was read
 from is unchanged without being extracted; anything else is compared in full."""
-import re
 
 from newscrawler.spiders.news import page_hash
-from tests.conftest import FIXTURES, rss_feed, run_crawl
+from tests.conftest import FIXTURES, rss_feed, run_crawl, stat
 
 PATH = "/1/hi/uk/7984711.stm"
 PAGE_A = (FIXTURES / "bbc" / "versions" / "7984711-A.stm.html").read_bytes()
@@ -11,12 +10,6 @@ PAGE_B = (FIXTURES / "bbc" / "versions" / "7984711-B.stm.html").read_bytes()
 # the same text as PAGE_A in other bytes, as a page with a per-request token would be
 PAGE_A_RESERVED = PAGE_A.replace(b"</head>", b"<!-- served again --></head>", 1)
 CONTENT_TYPE = "text/html"
-
-
-def stat(crawl, name: str) -> int:
-    """A counter from the crawl's stats dump (0 if it is not there)."""
-    found = re.search(rf"'{re.escape(name)}': (\d+)", crawl.stderr)
-    return int(found.group(1)) if found else 0
 
 
 def crawl_serving(site, page: bytes, mongo_uri, database_name, **headers):
