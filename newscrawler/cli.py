@@ -263,7 +263,8 @@ def serve(store: RevisionStore, args, out) -> int:
         connection_limit=settings.getint("NEWSCRAWLER_WEB_CONNECTION_LIMIT", 1000),
     )
     host, port = server.server_address[:2]
-    print(f"Serving the newscrawler web view at http://{host}:{port}/ (Ctrl-C to stop)", file=out, flush=True)
+    print(f"Serving the newscrawler web view at http://{host}:{port}/ (feeds link to {server.base_url}; "
+          "Ctrl-C to stop)", file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ script, and the Content-Security-Policy header forbids any.
 """
 import html
 import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 FEED_SIZE = 50
+TOTALS_SECONDS = 60  # the totals on /articles are counted again at most this often
 MAX_PAGE = 10_000  # deeper pages of a list cost the server a long skip; filters and search reach further
 MAX_VERSION = 2**31 - 1
 SECURITY_HEADERS = [
@@ -62,6 +64,7 @@ tr.fold td { background: #f3f3f3; color: #555; font-family: sans-serif; font-siz
 td.empty { background: #f6f6f6; }
 td.time { white-space: nowrap; }
 .note { color: #666; display: block; }
+.totals table { width: auto; }
 dt { font-weight: bold; float: left; clear: left; width: 9rem; }
 dd { margin-left: 10rem; }
 """
@@ -116,6 +119,7 @@ class WebView:
         self.page_size = page_size
         self.rows_per_page = rows_per_page
         self.clock = clock
+        self._totals_cache: tuple[float, str] | None = None  # (when counted, monotonic; html)
         self.routes = {
             "/": self.changes_page,
             "/articles": self.articles_page,
@@ -195,7 +199,7 @@ class WebView:
         heading = f"Tracked articles matching “{search}”" if search else "Tracked articles"
         content = (
             f"{_site_nav()}<h1>{html.escape(heading)}</h1>{_search_form(search)}"
-            + ("" if search else self._totals())
+            + ("" if search else self._totals() + "<h2>Most recently changed first</h2>")
             + (f"<table><thead><tr><th>Article</th><th>Source</th><th>Status</th><th>Versions</th>"
                f"<th>Last changed</th></tr></thead><tbody>{rows}</tbody></table>" if rows
                else "<p>No tracked article found.</p>")
@@ -289,6 +293,14 @@ class WebView:
         )
 
     def _totals(self) -> str:
+        """The totals table, counted at most every TOTALS_SECONDS (each count reads an
+        index range, or on secantusdb the collection)."""
+        cached = self._totals_cache
+        if cached is None or time.monotonic() - cached[0] > TOTALS_SECONDS:
+            cached = self._totals_cache = (time.monotonic(), self._count_totals())
+        return cached[1]
+
+    def _count_totals(self) -> str:
         totals = self.store.article_totals(self.clock())
         rows = "".join(
             f"<tr><td>{_link(articles_path(source=source), source)}</td>"
@@ -297,7 +309,7 @@ class WebView:
         )
         due = ", ".join(f"{html.escape(source)} {count:,}" for source, count in totals["due"].items()) or "none"
         return (
-            "<div class=totals><table><thead><tr><th>Source</th><th>Status</th><th>Articles</th></tr></thead>"
+            "<div class=totals><h2>Totals</h2><table><thead><tr><th>Source</th><th>Status</th><th>Articles</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
             f"<p>{totals['versions']:,} versions stored; {totals['changes_last_day']:,} changes in the last day; "
             f"checks due now: {due}.</p></div>"
@@ -481,6 +493,7 @@ class WebServer:
 
     def __init__(self, app, host: str, port: int, threads: int = SERVE_THREADS,
                  timeout: int = SERVE_TIMEOUT_SECONDS, connection_limit: int = SERVE_CONNECTION_LIMIT):
+        self.base_url = ""  # where feeds link to: set by make_web_server
         self._map = {}
         self._server = waitress.create_server(
             app, map=self._map, host=host, port=port, threads=threads, channel_timeout=timeout,
@@ -519,5 +532,5 @@ def make_web_server(store: RevisionStore, host: str = "127.0.0.1", port: int = 8
     """
     view = WebView(store, base_url or "", page_size)
     server = WebServer(view, host, port, **serving)
-    view.base_url = base_url or default_base_url(*server.server_address)
+    view.base_url = server.base_url = base_url or default_base_url(*server.server_address)
     return server

@@ -43,7 +43,7 @@ HOSTILE_VERSIONS = [
 def long_body(paragraphs: int, prefix: str = "Paragraph") -> list[str]:
     """A body of distinct sentence-like paragraphs, as long as asked."""
     words = "the minister said council report police court school plan vote hospital budget".split()
-    return [f"{prefix} {n}: " + " ".join(words[(n * k) % len(words)] for k in range(1, 9)) + "."
+    return [f"{prefix} {n}: " + " ".join(words[(n * 7 + k * 5) % len(words)] for k in range(1, 9)) + "."
             for n in range(1, paragraphs + 1)]
 
 

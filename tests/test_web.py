@@ -421,3 +421,10 @@ def test_search_finds_articles_by_headline_words_in_any_case_or_by_address(site,
     assert len(rows(hostile)) == 1 and "<script>" not in hostile and "“&lt;script&gt;”" in hostile
     _, _, nothing = fetch(site + "/articles?q=" + quote("science minister"))
     assert "No tracked article found." in nothing
+
+
+def test_head_answers_the_headers_of_get_without_the_body(site):
+    status, headers, body = fetch(site + "/", method="HEAD")
+    _, get_headers, page = fetch(site + "/")
+    assert status == 200 and body == ""
+    assert headers["Content-Length"] == get_headers["Content-Length"] == str(len(page.encode()))
