@@ -499,6 +499,7 @@ class WebServer:
             app, map=self._map, host=host, port=port, threads=threads, channel_timeout=timeout,
             cleanup_interval=max(1, min(timeout, 30)), connection_limit=connection_limit,
             ident="newscrawler", expose_tracebacks=False,
+            asyncore_use_poll=True,  # select() cannot watch a descriptor numbered 1024 or more
         )
 
     @property
@@ -511,7 +512,11 @@ class WebServer:
 
     def shutdown(self) -> None:
         """Close every connection and the listening socket; serve_forever() returns."""
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+        try:
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+        except OSError as error:  # the loop's wake-up pipe is gone: nothing is serving any more
+            logger.warning("The web view's event loop could not be woken (%s); closing its sockets", error)
+            wasyncore.close_all(self._map, ignore_all=True)
 
     def server_close(self) -> None:
         """Wait for the request threads to finish."""

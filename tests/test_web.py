@@ -1,4 +1,5 @@
 import html
+import os
 import random
 import re
 import socket
@@ -428,3 +429,17 @@ def test_head_answers_the_headers_of_get_without_the_body(site):
     _, get_headers, page = fetch(site + "/")
     assert status == 200 and body == ""
     assert headers["Content-Length"] == get_headers["Content-Length"] == str(len(page.encode()))
+
+
+def test_connections_numbered_past_1024_are_served(store):
+    """select() cannot watch descriptors from 1024 on: a server under load must poll."""
+    crawl_versions(store, MINISTER_URL, MINISTER_VERSIONS)
+    held = [os.pipe() for _ in range(520)]  # the next descriptors are numbered past 1024
+    try:
+        with web_view(store) as site:
+            status, _, _ = fetch(site + "/")
+            assert status == 200
+    finally:
+        for pipe in held:
+            os.close(pipe[0])
+            os.close(pipe[1])
