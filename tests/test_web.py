@@ -128,7 +128,8 @@ def test_comparison_defaults_to_the_last_two_versions(site):
     assert "(minor: whitespace or punctuation only)" in page
 
 
-@pytest.mark.parametrize("path", ["/", f"/article?url={HOSTILE}", f"/compare?url={HOSTILE}"])
+@pytest.mark.parametrize("path", ["/", f"/article?url={HOSTILE}", f"/compare?url={HOSTILE}", "/articles",
+                                  "/articles?q=hostile", f"/compare?url={HOSTILE}&full=1"])
 def test_article_text_is_escaped_everywhere(site, path):
     _, _, page = fetch(site + path)
     assert "<script" not in page and "<img" not in page
