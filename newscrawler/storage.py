@@ -18,6 +18,7 @@ stored summarised, its full paragraph alignment derivable from the two revisions
 """
 import itertools
 import logging
+import re
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne, WriteConcern
 from pymongo.errors import ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError, WriteError
 
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
+from newscrawler.urls import article_id
 
 logger = logging.getLogger(__name__)
 # Scrapy's log handler filters records by LOG_LEVEL but leaves loggers at NOTSET,
@@ -509,20 +511,128 @@ class RevisionStore:
     def find_changes(self, *, article_id: str | None = None, source: str | None = None,
                      substantive_only: bool = False, since=None, skip: int = 0, limit: int = 50) -> list[dict]:
         """Change records, newest first, without their paragraph ops (served by the detected_at indexes)."""
-        query = {}
-        if article_id:
-            query["article_id"] = article_id
-        if source:
-            query["source"] = source
-        if substantive_only:
-            query["classification.substantive"] = True
-        if since is not None:
-            query["detected_at"] = {"$gte": since}
+        query = changes_query(article_id=article_id, source=source, substantive_only=substantive_only, since=since)
         found = self.db.changes.find(query, projection={"paragraphs": 0}).sort("detected_at", DESCENDING)
         return list(found.skip(skip).limit(limit))
 
     def sources(self) -> list[str]:
         return sorted(self.db.articles.distinct("source"))
+
+    # ------------------------------------------------------------------
+    # Read-only queries of the reading side (CLI, feeds, web view): one change
+    # record in full, changes with their changed paragraphs, tracked articles,
+    # their totals, and search. Each is served by an index on MongoDB.
+
+    ARTICLE_LIST_FIELDS = {"url": 1, "source": 1, "headline": 1, "status": 1, "version": 1, "first_seen": 1,
+                           "last_changed": 1, "next_check": 1}
+    SEARCH_SCAN = 20_000  # most recently changed articles a headline search reads
+
+    def change(self, article_id: str, to_version: int) -> dict | None:
+        """The change record that made `to_version`, with its paragraph ops.
+
+        (Filtering out the "equal" ops in the server would send less, but
+        secantusdb evaluates $filter five times slower than the client decodes them.)
+        """
+        return self.db.changes.find_one({"article_id": article_id, "to_version": to_version})
+
+    def find_changes_with_words(self, *, article_id: str | None = None, source: str | None = None,
+                                limit: int = 50, ops_each: int = 10) -> list[dict]:
+        """Change records, newest first, each with only its first `ops_each` ops of
+        changed paragraphs (see change())."""
+        return list(self.db.changes.aggregate([
+            {"$match": changes_query(article_id=article_id, source=source)},
+            {"$sort": {"detected_at": DESCENDING}},
+            {"$limit": limit},
+            {"$addFields": {"paragraphs": {"$slice": [CHANGED_OPS, ops_each]}}},
+        ]))
+
+    def article_totals(self, now) -> dict:
+        """Counts for an overview, each a count over an index prefix or collection metadata:
+        articles by source and status, checks due now by source, versions stored,
+        changes detected in the day before `now`."""
+        by_status, due = {}, {}
+        for source in self.sources():
+            for status in sorted(s for s in self.db.articles.distinct("status", {"source": source}) if s):
+                by_status[(source, status)] = self.db.articles.count_documents({"source": source, "status": status})
+            due[source] = self.db.articles.count_documents(
+                {"source": source, "status": "active", "next_check": {"$lte": now}})
+        return {
+            "articles": by_status,
+            "due": due,
+            "versions": self.db.revisions.estimated_document_count(),
+            "changes_last_day": self.db.changes.count_documents({"detected_at": {"$gte": now - timedelta(days=1)}}),
+        }
+
+    def list_articles(self, *, source: str | None = None, status: str | None = None,
+                      skip: int = 0, limit: int = 25) -> list[dict]:
+        """Tracked articles, most recently changed first (the last_changed indexes)."""
+        query = {key: value for key, value in (("source", source), ("status", status)) if value}
+        found = self.db.articles.find(query, projection=self.ARTICLE_LIST_FIELDS).sort("last_changed", DESCENDING)
+        return list(found.skip(skip).limit(limit))
+
+    def search_articles(self, text: str, *, source: str | None = None, skip: int = 0, limit: int = 25,
+                        address_id=article_id) -> list[dict]:
+        """Articles found by an address (or its beginning: `https://www.bbc.co.uk/news/uk-`,
+        in any spelling a feed uses, as address_id makes it an article id) or else by
+        words of their headline. Raises ValueError for an address that cannot be read."""
+        text = text.strip()
+        if is_address(text):
+            return self.articles_with_id_prefix(address_id(text if "://" in text else "https://" + text),
+                                                source=source, skip=skip, limit=limit)
+        return self.articles_with_headline_words(text.split(), source=source, skip=skip, limit=limit)
+
+    def articles_with_id_prefix(self, prefix: str, *, source: str | None = None, skip: int = 0,
+                                limit: int = 25) -> list[dict]:
+        """Tracked articles whose id (canonical URL) starts with `prefix`, in id order:
+        a range of the _id index."""
+        query = {"_id": {"$gte": prefix, "$lt": prefix + "\U0010ffff"}, **({"source": source} if source else {})}
+        found = self.db.articles.find(query, projection=self.ARTICLE_LIST_FIELDS).sort("_id", ASCENDING)
+        return list(found.skip(skip).limit(limit))
+
+    def articles_with_headline_words(self, words: list[str], *, source: str | None = None, skip: int = 0,
+                                     limit: int = 25, scan: int | None = None) -> list[dict]:
+        """Articles whose headline contains every one of `words` (any case), most
+        recently changed first, among the `scan` most recently changed articles (of
+        the source): the work is bounded by `scan` documents read in last_changed
+        index order, however large the collection."""
+        matches = [{"headline": {"$regex": re.escape(word), "$options": "i"}} for word in words]
+        return list(self.db.articles.aggregate([
+            {"$match": {"source": source} if source else {}},
+            {"$sort": {"last_changed": DESCENDING}},
+            {"$limit": scan or self.SEARCH_SCAN},
+            {"$match": {"$and": matches} if matches else {}},
+            {"$skip": skip},
+            {"$limit": limit},
+            {"$project": self.ARTICLE_LIST_FIELDS},
+        ]))
+
+
+# The paragraph ops of a change record other than "equal" (an absent list stays absent).
+CHANGED_OPS = {"$cond": [{"$isArray": "$paragraphs"},
+                         {"$filter": {"input": "$paragraphs", "cond": {"$ne": ["$$this.op", "equal"]}}},
+                         "$$REMOVE"]}
+
+
+def is_address(text: str) -> bool:
+    """Whether a search is for an address rather than for words: one token with a
+    scheme, or starting with www."""
+    return bool(text) and not any(c.isspace() for c in text) and (
+        "://" in text or text.lower().startswith("www."))
+
+
+def changes_query(*, article_id: str | None = None, source: str | None = None,
+                  substantive_only: bool = False, since=None) -> dict:
+    """The filter on change records that find_changes and find_changes_with_words share."""
+    query = {}
+    if article_id:
+        query["article_id"] = article_id
+    if source:
+        query["source"] = source
+    if substantive_only:
+        query["classification.substantive"] = True
+    if since is not None:
+        query["detected_at"] = {"$gte": since}
+    return query
 
 
 def change_forms(change: dict):

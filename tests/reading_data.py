@@ -40,6 +40,22 @@ HOSTILE_VERSIONS = [
 ]
 
 
+def long_body(paragraphs: int, prefix: str = "Paragraph") -> list[str]:
+    """A body of distinct sentence-like paragraphs, as long as asked."""
+    words = "the minister said council report police court school plan vote hospital budget".split()
+    return [f"{prefix} {n}: " + " ".join(words[(n * 7 + k * 5) % len(words)] for k in range(1, 9)) + "."
+            for n in range(1, paragraphs + 1)]
+
+
+def long_versions(paragraphs: int, edited: list[int] | None = None) -> list[tuple]:
+    """Two versions of a long article: `edited` paragraphs (0-based; None: all) gain a word."""
+    old = long_body(paragraphs)
+    changed = range(paragraphs) if edited is None else edited
+    new = [text.replace(":", ": indeed", 1) if n in changed else text for n, text in enumerate(old)]
+    return [(T0 + timedelta(hours=5), "A very long article", old),
+            (T0 + timedelta(hours=6), "A very long article", new)]
+
+
 def article_item(url: str, fetched_at: datetime, headline: str, body: list[str], source: str = "bbc"):
     item = ArticleItem(article_id=article_id(url), url=url, source=source, headline=headline,
                        body=list(body), fetched_at=fetched_at)
@@ -71,13 +87,15 @@ def change_documents(url: str, versions: list[tuple], source: str = "bbc") -> li
 
 
 @contextmanager
-def web_view(store, page_size: int = 25):
-    """The web view over the store's database on a free loopback port; yields its base URL."""
-    server = make_web_server(store, "127.0.0.1", 0, page_size=page_size)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+def web_view(store, page_size: int = 25, **serving):
+    """The web view over the store's database on a free loopback port; yields its base URL.
+    `serving`: make_web_server's base_url, threads, timeout, connection_limit."""
+    server = make_web_server(store, "127.0.0.1", 0, page_size=page_size, **serving)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+        thread.join(timeout=10)
         server.server_close()

@@ -1,14 +1,18 @@
 import io
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from urllib.request import Request, urlopen
 
 import pytest
 
-from newscrawler.reading.cli import main, since_time
+from newscrawler.reading.cli import DIFF_ROWS_PER_PAGE, main, since_time
 from newscrawler.sources import article_id_of as article_id
 from tests.conftest import PROJECT_DIR, free_port
-from tests.reading_data import HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, crawl_versions
+from tests.reading_data import (
+    HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, T0, crawl_versions, long_versions,
+)
 
 # The same article as MINISTER_URL, spelled as a feed might link it.
 MINISTER_LINK = "http://bbc.com/news/uk-politics-12345678?utm_source=rss#top"
@@ -180,3 +184,107 @@ def test_runs_as_python_module():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "--inline" in result.stdout and "--color" in result.stdout
+
+
+LONG_URL = "https://www.bbc.co.uk/news/world-11223344"
+
+
+def test_diff_shows_the_changes_with_a_few_paragraphs_around_them_and_folds_the_rest(run, stored):
+    crawl_versions(stored, LONG_URL, long_versions(189, edited=[94]))
+    code, out, _ = run("diff", LONG_URL, "--inline")
+    assert code == 0
+    body = out.splitlines()[4:]
+    assert body[:4] == ["  A very long article", "", "  ... 91 unchanged paragraphs (1 to 91 of version 2; "
+                        "--full shows them) ...", ""]
+    assert [line[:16] for line in body if line.startswith(("  Paragraph", "~ Paragraph"))] == [
+        "  Paragraph 92: ", "  Paragraph 93: ", "  Paragraph 94: ", "~ Paragraph 95: ", "  Paragraph 96: ",
+        "  Paragraph 97: ", "  Paragraph 98: "]
+    assert body[-1] == "  ... 91 unchanged paragraphs (99 to 189 of version 2; --full shows them) ..."
+    assert len(out.splitlines()) == 23  # it was 383: every paragraph
+    _, one, _ = run("diff", LONG_URL, "--inline", "--context", "1")
+    assert "  Paragraph 94: " in one and "Paragraph 93: " not in one
+    _, full, _ = run("diff", LONG_URL, "--inline", "--full")
+    assert "..." not in full and all(f"Paragraph {n}: " in full for n in range(1, 190))
+
+
+def test_side_by_side_folds_too(run, stored):
+    crawl_versions(stored, LONG_URL, long_versions(50, edited=[0]))
+    _, out, _ = run("diff", LONG_URL, "--width", "100")
+    lines = out.splitlines()
+    assert lines[-1] == "  ... 46 unchanged paragraphs (5 to 50 of version 2; --full shows them) ..."
+    assert "Paragraph 4: " in out and "Paragraph 5: " not in out
+
+
+def test_replaced_words_are_marked_alike_in_headline_and_paragraphs(run, stored):
+    url = "https://www.bbc.co.uk/news/uk-10000001"
+    crawl_versions(stored, url, [(T0, "What the minister then did", ["She then did a u-turn on the plan."]),
+                                 (T0 + timedelta(hours=1), "What the minister chose to do",
+                                  ["She chose to do a u-turn on the plan."])])
+    _, out, _ = run("diff", url, "--inline")
+    assert "~ What the minister [-then did-] {+chose to do+}" in out.splitlines()
+    assert "~ She [-then did-] {+chose to do+} a u-turn on the plan." in out.splitlines()
+
+
+def test_a_long_comparison_comes_in_pages(run, stored):
+    crawl_versions(stored, LONG_URL, long_versions(1200))  # every paragraph edited
+    stored.db.changes.update_one({"article_id": LONG_URL}, {"$set": {"summarised": True},
+                                                           "$unset": {"paragraphs": ""}})
+    code, out, _ = run("diff", LONG_URL, "--inline")
+    assert code == 0
+    last_line = out.splitlines()[-1]
+    assert re.fullmatch(r"\(page 1 of \d+; the next one with --page 2\)", last_line)
+    assert 0 < out.count("\n~ ") <= DIFF_ROWS_PER_PAGE
+    count = int(last_line.split()[3][:-1])
+    _, last, _ = run("diff", LONG_URL, "--inline", "--page", str(count))
+    assert "~ Paragraph 1200: {+indeed+}" in last and "--page" not in last
+    code, _, err = run("diff", LONG_URL, "--page", str(count + 1))
+    assert code == 1 and "fewer than" in err
+
+
+def test_unreadable_addresses_and_impossible_versions_are_errors_not_crashes(run):
+    code, out, err = run("diff", "http://[")
+    assert code == 1 and out == "" and "not an article address" in err
+    code, _, err = run("diff", MINISTER_URL, "1", str(2**63))
+    assert code == 1 and "no versions 1 and 9223372036854775808 to compare" in err
+
+
+def test_articles_gives_totals_then_the_tracked_articles(run, stored):
+    crawl_versions(stored, "https://www.bbc.co.uk/news/science-55555555",
+                   [(T0, "Unchanged science story", ["Only one version."])])
+    code, out, _ = run("-s", "NEWSCRAWLER_NOW=2026-11-25T14:00:00+00:00", "articles")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:6] == ["Tracked articles:", "  bbc          active           3", "Versions stored: 6",
+                         "Changes in the last day: 3", "Checks due now: bbc 3", ""]
+    assert [line.split("  ")[-1] for line in lines[6:]] == [HOSTILE_URL, MINISTER_URL,
+                                                            "https://www.bbc.co.uk/news/science-55555555"]
+    assert lines[7] == f"2026-11-25 12:00 UTC  bbc  active  v3  Minister rejects plan  {MINISTER_URL}"
+    _, paged, _ = run("articles", "--limit", "2")
+    assert paged.splitlines()[-1] == "(more with --page 2)"
+
+
+def test_articles_search_by_headline_words_or_address(run, stored):
+    _, out, _ = run("articles", "--search", "minister PLAN")
+    assert [line.split("  ")[-1] for line in out.splitlines()] == [MINISTER_URL]
+    _, out, _ = run("articles", "--search", MINISTER_LINK)
+    assert [line.split("  ")[-1] for line in out.splitlines()] == [MINISTER_URL]
+    _, out, _ = run("articles", "--search", "nothing like this")
+    assert out == "No tracked article found.\n"
+    _, out, _ = run("articles", "--search", "<script>")
+    assert "\x1b" not in out and out.count("\n") == 1
+
+
+def test_serve_links_feeds_to_the_base_url_it_is_given(stored):
+    command = [sys.executable, "-m", "newscrawler", "-s", f"MONGO_URI={stored.uri}", "-s",
+               f"MONGO_DATABASE={stored.database_name}", "serve", "--port", "0",
+               "--base-url", "https://news.example.org/"]
+    with subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True) as server:
+        try:
+            address = re.search(r"at (http://\S+/) ", server.stdout.readline())[1]
+            request = Request(address + "feed.xml", headers={"Host": "evil.example"})
+            with urlopen(request, timeout=10) as response:
+                feed = response.read().decode()
+        finally:
+            server.terminate()
+    links = re.findall(r"<link>(.*?)</link>", feed)
+    assert len(links) == 4 and all(link.startswith("https://news.example.org/") for link in links)

@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 import feedparser
 
 from newscrawler.reading.feeds import changes_feed
-from tests.reading_data import HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, change_documents
+from tests.reading_data import HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, T0, change_documents
 
 BASE_URL = "http://127.0.0.1:8080"
 MINISTER_CHANGES = change_documents(MINISTER_URL, MINISTER_VERSIONS)
@@ -60,3 +60,40 @@ def test_markup_in_headlines_is_escaped_text_in_the_xml():
 
 def test_empty_feed_is_valid():
     assert parse(changes_feed([], BASE_URL)).entries == []
+
+
+def test_entries_quote_the_removed_and_inserted_words():
+    parsed = parse(changes_feed(MINISTER_CHANGES, BASE_URL))
+    assert parsed.entries[1].summary.endswith(
+        "of https://www.bbc.co.uk/news/uk-politics-12345678. Headline: removed “backs”; inserted “rejects”. "
+        "Paragraph 2: removed “support”; inserted “oppose”. Paragraph removed: “Critics called it a waste of "
+        "money.”. Paragraph 3 added: “A vote is expected next week.”.")
+    assert parsed.entries[0].summary.endswith("Paragraph 1: removed “Monday.”; inserted “Monday!”.")
+
+
+def test_a_change_of_many_paragraphs_quotes_the_first_ones_and_counts_the_rest():
+    old = [f"Paragraph {n} says one thing." for n in range(1, 16)]
+    new = [text.replace("one", "another") for text in old]
+    [change] = change_documents(MINISTER_URL, [(T0, "Headline", old), (T0, "Headline", new)])
+    [entry] = parse(changes_feed([change], BASE_URL)).entries
+    assert entry.summary.count("removed “one”; inserted “another”") == 10
+    assert entry.summary.endswith("Paragraph 10: removed “one”; inserted “another”. 5 more paragraphs changed.")
+    change.update(summarised=True, paragraphs=None)
+    [entry] = parse(changes_feed([change], BASE_URL)).entries
+    assert entry.summary.endswith("; version 1 to 2 of https://www.bbc.co.uk/news/uk-politics-12345678. "
+                                  "15 paragraphs changed (too many to store their words).")
+
+
+def test_long_quotes_are_cut_and_markup_stays_text():
+    [change] = change_documents(HOSTILE_URL, [(T0, "H", ["Intro."]), (T0, "H", ["Intro.", "word " * 100])])
+    [entry] = ET.fromstring(changes_feed([change], BASE_URL)).iter("item")
+    description = entry.findtext("description")
+    assert description.endswith("Paragraph 2 added: “" + " ".join(["word"] * 40) + " …”.")
+    hostile = changes_feed(HOSTILE_CHANGES, BASE_URL)
+    [item] = ET.fromstring(hostile).iter("item")
+    # a reader takes the description for HTML: quoted markup arrives escaped, to be shown as text
+    assert ("inserted “&lt;script&gt;document.title='pwned-headline'&lt;/script&gt; Hostile”"
+            in item.findtext("description"))
+    assert b"<script>" not in hostile and b"&amp;lt;script&amp;gt;document.body" in hostile
+    [entry] = parse(hostile).entries
+    assert "<script" not in entry.summary and "<img" not in entry.summary

@@ -49,9 +49,27 @@ def test_comparison_marks_deleted_and_inserted_words(site, tmp_path):
     assert [element.text_content() for element in page.iter("ins")] == [
         "rejects", "oppose", "A vote is expected next week."]
     [edited] = page.xpath("//tr[@class='paragraph edited']")
-    old, new = edited.xpath("td")
+    mark, old, new = edited.xpath("td")
     assert old.text_content() == "The minister said she would support the plan in full."
     assert new.text_content() == "The minister said she would oppose the plan in full."
+    assert mark.xpath("span")[0].text == "~"
+
+
+def test_every_change_is_an_anchor_that_the_margin_links_lead_through(site, tmp_path):
+    page = rendered_dom(tmp_path, f"{site}/compare?url={quote(MINISTER_URL, safe='')}&from=1&to=2")
+    changed = page.xpath("//tr[starts-with(@id, 'change-')]")
+    assert [row.get("id") for row in changed] == ["change-1", "change-2", "change-3", "change-4"]
+    assert [row.get("class") for row in changed] == [
+        "headline edited", "paragraph edited", "paragraph removed", "paragraph added"]
+    [first_change] = page.xpath("//a[text()='↓ first change']")
+    assert first_change.get("href") == "#change-1"
+    # each row's ↓ leads to the next changed row, ↑ to the one before
+    ids = {row.get("id") for row in changed}
+    for number, row in enumerate(changed, start=1):
+        links = {link.text: link.get("href") for link in row.xpath("td[@class='mark']/a")}
+        assert links.get("↓") == (f"#change-{number + 1}" if number < len(changed) else None)
+        assert links.get("↑") == (f"#change-{number - 1}" if number > 1 else None)
+        assert {href[1:] for href in links.values()} <= ids
 
 
 def test_no_script_in_article_text_runs(site, tmp_path):

@@ -1,8 +1,9 @@
 """The `newscrawler` command: read tracked articles and their changes.
 
     newscrawler history URL                  an article's summary and versions
-    newscrawler diff URL [FROM TO]           two versions side by side (or --inline)
+    newscrawler diff URL [FROM TO]           what changed between two versions, side by side (or --inline)
     newscrawler changes [--since 2h]         recent changes, one line each
+    newscrawler articles [--search WORDS]    totals, and the tracked articles (or those found)
     newscrawler serve [--port 8080]          the read-only web view
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
@@ -19,10 +20,11 @@ from itertools import zip_longest
 
 from scrapy.utils.project import get_project_settings
 
+from newscrawler.clock import clock_from_settings
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.reading.presentation import (
-    ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
-    mark_words, printable, significance,
+    ANSI, CONTEXT, PLAIN, Comparison, ComparisonPage, Fold, Markup, Parts, article_facts, change_summary,
+    compare_versions, format_time, mark_words, printable, significance,
 )
 from newscrawler.storage import RevisionStore, StorageUnavailable
 from newscrawler.sources import article_id_of
@@ -35,14 +37,16 @@ RELATIVE_TIME = re.compile(r"(\d+)\s*([mhdw])")
 TIME_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 _TOKEN = re.compile(r"\S+\s*|\s+")
+DIFF_ROWS_PER_PAGE = 1000
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    args.project_settings = project_settings(args.settings)
     try:
-        store = open_store(args.settings)
+        store = open_store(args.project_settings)
     except (StorageUnavailable, EmbeddedServerError) as error:
         print(f"newscrawler: {error}", file=sys.stderr)
         return 2
@@ -69,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("to_version", nargs="?", type=int, metavar="TO")
     diff_parser.add_argument("--inline", action="store_true",
                              help="one text with [-deleted-] and {+inserted+} words instead of two columns")
+    diff_parser.add_argument("--full", action="store_true",
+                             help="every paragraph, instead of the changed ones with a few around them")
+    diff_parser.add_argument("--context", type=int, default=CONTEXT, metavar="N",
+                             help=f"unchanged paragraphs shown around each change (default {CONTEXT})")
+    diff_parser.add_argument("--page", type=positive, default=1, metavar="N",
+                             help=f"long comparisons come in pages of {DIFF_ROWS_PER_PAGE} paragraphs: show page N")
     diff_parser.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
                              help="colour deleted words red and inserted green (auto: on a terminal, unless NO_COLOR)")
     diff_parser.add_argument("--width", type=int, default=shutil.get_terminal_size((100, 24)).columns,
@@ -83,18 +93,43 @@ def build_parser() -> argparse.ArgumentParser:
     changes_parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     changes_parser.set_defaults(run=changes)
 
+    articles_parser = commands.add_parser("articles", help="totals, and the tracked articles, most recently changed first")
+    articles_parser.add_argument("--search", metavar="TEXT",
+                                 help="words of the headline (any case), or an address or its beginning")
+    articles_parser.add_argument("--source", help="only this source, e.g. bbc")
+    articles_parser.add_argument("--status", help="only articles of this status: active, stopped, gone, moved")
+    articles_parser.add_argument("--limit", type=positive, default=50, help="at most this many (default 50)")
+    articles_parser.add_argument("--page", type=positive, default=1, help="page N of --limit articles each")
+    articles_parser.set_defaults(run=articles)
+
     serve_parser = commands.add_parser("serve", help="the read-only web view")
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve_parser.add_argument("--base-url", help="the view's public address, which starts the links in feeds "
+                                                 "(default: NEWSCRAWLER_WEB_BASE_URL, else http://HOST:PORT/)")
     serve_parser.set_defaults(run=serve)
     return parser
 
 
-def open_store(overrides: list[str]) -> RevisionStore:
+def positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
+    return number
+
+
+def project_settings(overrides: list[str]):
     settings = get_project_settings()
     for override in overrides:
         name, _, value = override.partition("=")
         settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def open_store(settings) -> RevisionStore:
     store = RevisionStore.from_settings(settings)
     store.open()
     logger.info("Reading MongoDB at %s, database %r", store.uri, store.database_name)
@@ -142,25 +177,33 @@ def diff(store: RevisionStore, args, out) -> int:
         return 1
     to_version = args.to_version or article.get("version") or 1
     from_version = args.from_version or to_version - 1
-    old, new = store.revision(article["_id"], from_version), store.revision(article["_id"], to_version)
+    old, new = _revision(store, article, from_version), _revision(store, article, to_version)
     if old is None or new is None or from_version == to_version:
         print(f"newscrawler: no versions {from_version} and {to_version} to compare; "
               f"{article['url']} has {article.get('version', 1)} version(s)", file=sys.stderr)
         return 1
-    comparison = compare_versions(old, new)
+    change = store.change(article["_id"], to_version) if to_version == from_version + 1 else None
+    comparison = compare_versions(old, new, change)
+    page = comparison.page(args.page, context=None if args.full else max(0, args.context),
+                           rows_per_page=DIFF_ROWS_PER_PAGE)
+    if page is None:
+        print(f"newscrawler: this comparison has fewer than {args.page} pages", file=sys.stderr)
+        return 1
     markup = ANSI if use_colour(args.color, out) else PLAIN
     lines = [printable(line) for line in (
         new.get("headline") or article["_id"],
         article["url"],
         f"version {from_version} ({format_time(old.get('fetched_at'))}) -> "
         f"version {to_version} ({format_time(new.get('fetched_at'))}): {comparison.summary} "
-        f"({significance({'classification': comparison.classification})})",
+        f"({comparison.significance})",
         "",
     )]
     if args.inline:
-        lines += inline_lines(comparison, markup, args.width)
+        lines += inline_lines(comparison, page, markup, args.width)
     else:
-        lines += side_by_side_lines(comparison, markup, args.width)
+        lines += side_by_side_lines(comparison, page, markup, args.width)
+    if page.number < page.count:
+        lines.append(f"(page {page.number} of {page.count}; the next one with --page {page.number + 1})")
     _print_lines(out, lines)
     return 0
 
@@ -177,12 +220,51 @@ def changes(store: RevisionStore, args, out) -> int:
     return 0
 
 
+def articles(store: RevisionStore, args, out) -> int:
+    skip = (args.page - 1) * args.limit
+    if args.search:
+        try:
+            found = store.search_articles(args.search, source=args.source, skip=skip, limit=args.limit,
+                                          address_id=article_id_of)
+        except ValueError as error:
+            print(f"newscrawler: not an address that can be searched: {error}", file=sys.stderr)
+            return 1
+    else:
+        found = store.list_articles(source=args.source, status=args.status, skip=skip, limit=args.limit)
+        out.write("\n".join(totals_lines(store.article_totals(clock_from_settings(args.project_settings)()))) + "\n\n")
+    if not found:
+        print("No tracked article found.", file=out)
+    for article in found:
+        print(printable(f"{format_time(article.get('last_changed'))}  {article.get('source', '')}  "
+                        f"{article.get('status') or 'unknown'}  v{article.get('version') or '?'}  "
+                        f"{article.get('headline') or ''}  {article['_id']}"), file=out)
+    if len(found) == args.limit:
+        print(f"(more with --page {args.page + 1})", file=out)
+    return 0
+
+
+def totals_lines(totals: dict) -> list[str]:
+    lines = ["Tracked articles:"]
+    lines += [f"  {source:<12} {status:<8} {count:>9,}" for (source, status), count in totals["articles"].items()]
+    due = ", ".join(f"{source} {count:,}" for source, count in totals["due"].items()) or "none"
+    lines += [f"Versions stored: {totals['versions']:,}", f"Changes in the last day: {totals['changes_last_day']:,}",
+              f"Checks due now: {due}"]
+    return lines
+
+
 def serve(store: RevisionStore, args, out) -> int:
     from newscrawler.reading.web import make_web_server  # only this command needs the web view
 
-    server = make_web_server(store, args.host, args.port)
+    settings = args.project_settings
+    server = make_web_server(
+        store, args.host, args.port, base_url=args.base_url or settings.get("NEWSCRAWLER_WEB_BASE_URL") or None,
+        threads=settings.getint("NEWSCRAWLER_WEB_THREADS", 4),
+        timeout=settings.getint("NEWSCRAWLER_WEB_TIMEOUT_SECONDS", 30),
+        connection_limit=settings.getint("NEWSCRAWLER_WEB_CONNECTION_LIMIT", 1000),
+    )
     host, port = server.server_address[:2]
-    print(f"Serving the newscrawler web view at http://{host}:{port}/ (Ctrl-C to stop)", file=out, flush=True)
+    print(f"Serving the newscrawler web view at http://{host}:{port}/ (feeds link to {server.base_url}; "
+          "Ctrl-C to stop)", file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -200,10 +282,13 @@ def use_colour(choice: str, out) -> bool:
     return out.isatty() and not os.environ.get("NO_COLOR")
 
 
-def inline_lines(comparison: Comparison, markup: Markup, width: int) -> list[str]:
+def inline_lines(comparison: Comparison, page: ComparisonPage, markup: Markup, width: int) -> list[str]:
     """Each paragraph once, deleted and inserted words marked, its fate in the margin."""
     lines = []
-    for row in [comparison.headline, *comparison.rows]:
+    for row in _page_rows(comparison, page):
+        if isinstance(row, Fold):
+            lines += [fold_line(row, comparison), ""]
+            continue
         symbol = KIND_SYMBOLS[row.kind]
         for line in wrap_marked(row.inline, width - 2, markup):
             lines.append(f"{symbol} {line}".rstrip())
@@ -214,12 +299,15 @@ def inline_lines(comparison: Comparison, markup: Markup, width: int) -> list[str
     return lines
 
 
-def side_by_side_lines(comparison: Comparison, markup: Markup, width: int) -> list[str]:
+def side_by_side_lines(comparison: Comparison, page: ComparisonPage, markup: Markup, width: int) -> list[str]:
     """Old version on the left, new on the right, paragraph by paragraph."""
     column = max(20, (width - 3) // 2)
     lines = [_pad(f"version {comparison.old['version']}", column) + "   " + f"version {comparison.new['version']}",
              "-" * column + "   " + "-" * column]
-    for row in [comparison.headline, *comparison.rows]:
+    for row in _page_rows(comparison, page):
+        if isinstance(row, Fold):
+            lines += [fold_line(row, comparison), ""]
+            continue
         left = wrap_marked(row.old, column, markup) if row.old else []
         right = wrap_marked(row.new, column, markup) if row.new else []
         if row.note:
@@ -229,6 +317,17 @@ def side_by_side_lines(comparison: Comparison, markup: Markup, width: int) -> li
             lines.append(f"{_pad(old_line, column)} {gutter} {new_line}".rstrip())
         lines.append("")
     return lines
+
+
+def fold_line(fold: Fold, comparison: Comparison) -> str:
+    last = fold.first + fold.count - 1
+    return (f"  ... {fold.count:,} unchanged paragraphs ({fold.first:,} to {last:,} of version "
+            f"{comparison.new['version']}; --full shows them) ...")
+
+
+def _page_rows(comparison: Comparison, page: ComparisonPage) -> list:
+    """The page's rows, after the headline on the first page."""
+    return ([comparison.headline] if page.number == 1 else []) + page.rows
 
 
 def wrap_marked(parts: Parts, width: int, markup: Markup) -> list[str]:
@@ -254,10 +353,20 @@ def _pad(text: str, width: int) -> str:
 
 
 def _find_article(store: RevisionStore, url: str) -> dict | None:
-    article = store.article(article_id_of(url))
+    try:
+        wanted = article_id_of(url)
+    except ValueError as error:
+        print(f"newscrawler: not an article address: {url!r} ({error})", file=sys.stderr)
+        return None
+    article = store.article(wanted)
     if article is None:
-        print(f"newscrawler: no tracked article at {article_id_of(url)}", file=sys.stderr)
+        print(f"newscrawler: no tracked article at {wanted}", file=sys.stderr)
     return article
+
+
+def _revision(store: RevisionStore, article: dict, version: int) -> dict | None:
+    """A version of the article; None for one that cannot exist (the database takes 64-bit numbers)."""
+    return store.revision(article["_id"], version) if 1 <= version <= 2**31 - 1 else None
 
 
 def _print_lines(out, lines) -> None:

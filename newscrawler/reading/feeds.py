@@ -1,15 +1,18 @@
 """RSS 2.0 feeds of detected changes: overall, per source and per article.
 
-Pure: takes change documents as stored (paragraph ops not needed) and the web
-view's base URL, returns the feed as UTF-8 bytes. Each entry links to the
-change's comparison page and says what changed in one line.
+Pure: takes change documents as stored and the web view's base URL (from
+configuration, never from a request), returns the feed as UTF-8 bytes. Each
+entry links to the change's comparison page, says what changed in one line,
+then quotes the words removed and inserted, from the changed paragraph ops the
+document carries (RevisionStore.find_changes_with_words gives the first few).
 """
+import html
 import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 
 from newscrawler.reading.presentation import (
-    article_path, as_utc, change_summary, compare_path, feed_path, list_path, significance,
+    article_path, as_utc, change_summary, changed_words, compare_path, feed_path, list_path, significance,
 )
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -51,8 +54,10 @@ def _add_entry(channel: ET.Element, change: dict, base_url: str) -> None:
     item = ET.SubElement(channel, "item")
     _text(item, "title", change.get("new_headline") or change["url"])
     _text(item, "link", link)
-    _text(item, "description", f"{change_summary(change)} ({significance(change)}); "
-                               f"version {change['from_version']} to {change['to_version']} of {change['url']}")
+    summary = (f"{change_summary(change)} ({significance(change)}); "
+               f"version {change['from_version']} to {change['to_version']} of {change['url']}.")
+    # A description is HTML to feed readers: quoted article text must stay text.
+    _text(item, "description", html.escape(" ".join([summary, *changed_words(change)]), quote=False))
     _text(item, "category", change["source"])
     _text(item, "pubDate", _rfc822(change["detected_at"]))
     ET.SubElement(item, "guid", isPermaLink="true").text = link

@@ -12,11 +12,12 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from difflib import SequenceMatcher
 from typing import Callable
 from urllib.parse import urlencode
 
 from newscrawler.schedule import ACTIVE
-from newscrawler.diffing import diff_versions
+from newscrawler.diffing import diff_blocks, diff_versions, diff_words
 
 # ------------------------------------------------------------------- words
 
@@ -113,6 +114,51 @@ def article_facts(article: dict, version_count: int, changes: list[dict]) -> lis
     ]
 
 
+QUOTED_CHARACTERS = 200  # longest run of words quoted in a one-paragraph description
+
+
+def changed_words(change: dict, limit: int = 10) -> list[str]:
+    """What a change removed and inserted, one sentence per changed paragraph (the
+    headline first, at most `limit` paragraphs), from the ops the record carries."""
+    sentences = []
+    if change.get("headline_changed"):
+        words = diff_words(change.get("old_headline") or "", change.get("new_headline") or "")
+        sentences.append(f"Headline: {_removed_and_inserted(words)}.")
+    ops = [op for op in change.get("paragraphs") or [] if op.get("op") in ("edited", "added", "removed")]
+    for op in ops[:limit]:
+        if op["op"] == "edited":
+            sentences.append(f"Paragraph {op['new_index'][0] + 1}: {_removed_and_inserted(op['words'])}.")
+        elif op["op"] == "added":
+            sentences.append(f"Paragraph {op['new_index'] + 1} added: {_quoted(op['text'])}.")
+        else:
+            sentences.append(f"Paragraph removed: {_quoted(op['text'])}.")
+    counts = change.get("counts") or {}
+    unshown = sum(counts.get(kind, 0) for kind in ("edited", "added", "removed")) - min(len(ops), limit)
+    if unshown > 0:
+        stored = "" if ops or not change.get("summarised") else " (too many to store their words)"
+        sentences.append(f"{unshown} {'more ' if ops else ''}paragraph{'s' if unshown != 1 else ''} "
+                         f"changed{stored}.")
+    return sentences
+
+
+def _removed_and_inserted(words: list[list[str]]) -> str:
+    removed = [text for tag, text in _joined_runs(words) if tag == "delete" and text.strip()]
+    inserted = [text for tag, text in _joined_runs(words) if tag == "insert" and text.strip()]
+    said = []
+    if removed:
+        said.append("removed " + ", ".join(map(_quoted, removed)))
+    if inserted:
+        said.append("inserted " + ", ".join(map(_quoted, inserted)))
+    return "; ".join(said) or "whitespace changed"
+
+
+def _quoted(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > QUOTED_CHARACTERS:
+        text = text[:QUOTED_CHARACTERS].rsplit(" ", 1)[0] + " …"
+    return f"“{text}”"
+
+
 # ------------------------------------------------------------------- links
 
 def list_path(source: str | None = None, substantive_only: bool = False, page: int = 1) -> str:
@@ -124,8 +170,15 @@ def article_path(article_id: str) -> str:
     return _with_query("/article", {"url": article_id})
 
 
-def compare_path(article_id: str, from_version: int, to_version: int) -> str:
-    return _with_query("/compare", {"url": article_id, "from": from_version, "to": to_version})
+def compare_path(article_id: str, from_version: int, to_version: int, page: int = 1, full: bool = False) -> str:
+    return _with_query("/compare", {"url": article_id, "from": from_version, "to": to_version,
+                                    "full": "1" if full else None, "page": page if page > 1 else None})
+
+
+def articles_path(search: str | None = None, source: str | None = None, status: str | None = None,
+                  page: int = 1) -> str:
+    return _with_query("/articles", {"q": search, "source": source, "status": status,
+                                     "page": page if page > 1 else None})
 
 
 def feed_path(source: str | None = None, article_id: str | None = None) -> str:
@@ -170,17 +223,26 @@ HTML = Markup(delete=("<del>", "</del>"), insert=("<ins>", "</ins>"), escape=htm
 def mark_words(parts: Parts, markup: Markup) -> str:
     """The text with each deleted and inserted run wrapped in the markup's markers."""
     marked = []
-    for tag, text in _joined_runs(parts):
+    runs = _joined_runs(parts)
+    for position, (tag, text) in enumerate(runs):
         escaped = markup.escape(text)
-        if tag == "equal":
+        core = escaped.strip()
+        if tag == "equal" or not core:
             marked.append(escaped)
-        else:
-            opening, closing = markup.delete if tag == "delete" else markup.insert
-            # Whitespace at the edges stays outside the markers: "[-word-] " not "[-word -]".
-            core = escaped.strip()
-            lead, trail = escaped[:len(escaped) - len(escaped.lstrip())], escaped[len(escaped.rstrip()):]
-            marked.append(f"{lead}{opening}{core}{closing}{trail}" if core else escaped)
+            continue
+        opening, closing = markup.delete if tag == "delete" else markup.insert
+        # Whitespace at the edges stays outside the markers: "[-word-] " not "[-word -]".
+        lead, trail = escaped[:len(escaped) - len(escaped.lstrip())], escaped[len(escaped.rstrip()):]
+        if tag == "delete" and _replaced(runs, position):
+            trail = " "  # words replaced read "[-old-] {+new+}" mid-text and at its end alike
+        marked.append(f"{lead}{opening}{core}{closing}{trail}")
     return "".join(marked)
+
+
+def _replaced(runs: Parts, position: int) -> bool:
+    """Whether the deleted run at `position` is followed by inserted words."""
+    following = runs[position + 1] if position + 1 < len(runs) else None
+    return following is not None and following[0] == "insert" and bool(following[1].strip())
 
 
 def _joined_runs(parts: Parts) -> Parts:
@@ -206,27 +268,259 @@ class Row:
 
 
 @dataclass
+class Fold:
+    """Unchanged paragraphs left out of a folded comparison."""
+
+    count: int
+    first: int  # the first one's number in the new version, from 1
+    full_page: int  # the page of the unfolded comparison that shows it
+
+
+# The alignment of two bodies is read in stretches: unchanged paragraphs, or
+# changed ones (their ops, or two ranges of paragraphs still to pair). Pages
+# are made of whole stretches, so a page costs the pairing of its own
+# stretches only, whatever the article's length.
+CONTEXT = 3  # unchanged paragraphs shown on either side of a change
+ROWS_PER_PAGE = 200  # most paragraphs one page of a comparison shows
+STRETCH_OPS = 100  # most ops in one stretch of changes or unchanged paragraphs (unfolded)
+FULL_DIFF_PARAGRAPHS = 1000  # bodies with up to this many paragraphs together are aligned as the crawl does
+WINDOW = 24  # longer bodies: paragraphs of each side paired at a time between exact matches
+
+
+@dataclass
+class Stretch:
+    kind: str  # "equal": `equal` pairs; "ops": `ops`; "window": paragraphs to pair
+    equal: list[tuple[int, int]] = field(default_factory=list)  # (old index, new index) of unchanged paragraphs
+    ops: list[dict] = field(default_factory=list)
+    old_ids: range = range(0)
+    new_ids: range = range(0)
+
+    def most_rows(self, context: int | None) -> int:
+        if self.kind == "equal":
+            return len(self.equal) if context is None else min(len(self.equal), 2 * context + 1)
+        if self.kind == "ops":
+            return len(self.ops)
+        return len(self.old_ids) + len(self.new_ids)
+
+    def changed_ops(self, old_body: list[str], new_body: list[str]) -> list[dict]:
+        if self.kind == "ops":
+            return self.ops
+        old_start, new_start = self.old_ids.start, self.new_ids.start
+        ops = diff_blocks(old_body[old_start:self.old_ids.stop], new_body[new_start:self.new_ids.stop])
+        return [_shifted(op, old_start, new_start) for op in ops]
+
+
+@dataclass
+class ComparisonPage:
+    number: int
+    count: int  # pages in all
+    rows: list  # Row and Fold, in reading order
+
+
+@dataclass
 class Comparison:
     old: dict  # the two revisions as stored
     new: dict
     headline: Row
-    rows: list[Row]
-    counts: dict
-    classification: dict
+    stretches: list[Stretch]
+    counts: dict | None  # None: not known without pairing every paragraph of a long article
+    classification: dict | None
+    from_record: bool = False  # the alignment is the one stored with the change
+    _page_maps: dict = field(default_factory=dict, repr=False)
 
     @property
     def summary(self) -> str:
-        return change_summary({"counts": self.counts, "headline_changed": self.headline.kind != "equal"})
+        headline_changed = self.headline.kind != "equal"
+        if self.counts is not None:
+            return change_summary({"counts": self.counts, "headline_changed": headline_changed})
+        unchanged = sum(len(stretch.equal) for stretch in self.stretches)
+        words = (f"{len(self.old['body']) - unchanged} paragraphs of version {self.old['version']} and "
+                 f"{len(self.new['body']) - unchanged} of version {self.new['version']} differ, "
+                 f"{unchanged} unchanged")
+        return words + ("; headline changed" if headline_changed else "")
+
+    @property
+    def significance(self) -> str:
+        if self.classification is None:
+            return "not classified: too long to compare in full"
+        return significance({"classification": self.classification})
+
+    def page(self, number: int = 1, context: int | None = CONTEXT,
+             rows_per_page: int = ROWS_PER_PAGE) -> ComparisonPage | None:
+        """Page `number` (from 1) of the comparison, unchanged runs folded to `context`
+        paragraphs around each change (None: nothing folded); None past the last page."""
+        stretches = self.stretches if context is not None else _split_equal(self.stretches)[0]
+        bounds = _paginate(stretches, context, rows_per_page)
+        if not 1 <= number <= len(bounds):
+            return None
+        start, end = bounds[number - 1]
+        rows = []
+        for index in range(start, end):
+            stretch = stretches[index]
+            if stretch.kind != "equal":
+                rows += [_row(op, self.old["body"]) for op in stretch.changed_ops(self.old["body"], self.new["body"])]
+            elif context is None:
+                rows += [_equal_row(self.old["body"][i]) for i, _ in stretch.equal]
+            else:
+                rows += self._folded(stretch, index, len(stretches), context, rows_per_page)
+        return ComparisonPage(number, len(bounds), rows)
+
+    def _folded(self, stretch: Stretch, index: int, count: int, context: int, rows_per_page: int) -> list:
+        """An unchanged stretch shown as the `context` paragraphs after the change
+        before it and before the change after it, the rest folded."""
+        shown_before = context if index > 0 else 0
+        shown_after = context if index < count - 1 else 0
+        pairs = stretch.equal
+        if len(pairs) - shown_before - shown_after < 2:  # folding one paragraph saves nothing
+            return [_equal_row(self.old["body"][i]) for i, _ in pairs]
+        hidden = pairs[shown_before:len(pairs) - shown_after]
+        fold = Fold(len(hidden), hidden[0][1] + 1, self._unfolded_page(index, shown_before, rows_per_page))
+        return ([_equal_row(self.old["body"][i]) for i, _ in pairs[:shown_before]] + [fold]
+                + [_equal_row(self.old["body"][i]) for i, _ in pairs[len(pairs) - shown_after:]])
+
+    def _unfolded_page(self, index: int, offset: int, rows_per_page: int) -> int:
+        """The page of the unfolded comparison showing paragraph `offset` of stretch `index`."""
+        return self._unfolded_pages(rows_per_page).get((index, offset // STRETCH_OPS), 1)
+
+    def _unfolded_pages(self, rows_per_page: int) -> dict[tuple[int, int], int]:
+        """Page number of each piece of the unfolded comparison, by (stretch index, piece number)."""
+        if rows_per_page not in self._page_maps:
+            pieces, origins = _split_equal(self.stretches)
+            self._page_maps[rows_per_page] = {
+                origins[piece]: number
+                for number, (start, end) in enumerate(_paginate(pieces, None, rows_per_page), start=1)
+                for piece in range(start, end)}
+        return self._page_maps[rows_per_page]
 
 
-def compare_versions(old: dict, new: dict) -> Comparison:
-    """Two stored revisions of one article, aligned for reading."""
-    diff = diff_versions(old, new)
-    headline = diff["headline"]
-    headline_row = (_edited_row(headline["words"]) if headline["changed"]
-                    else _equal_row(new.get("headline") or ""))
-    rows = [_row(op, old["body"]) for op in diff["paragraphs"]]
-    return Comparison(old, new, headline_row, rows, diff["counts"], diff["classification"])
+def compare_versions(old: dict, new: dict, change: dict | None = None) -> Comparison:
+    """Two stored revisions of one article, aligned for reading.
+
+    `change` is the stored change record between them, if there is one: its
+    alignment is used as it is, unless it was stored summarised (without all
+    its paragraph ops). Otherwise short bodies are aligned as the crawl does,
+    and long ones (over FULL_DIFF_PARAGRAPHS together) are matched exactly
+    first and their changed stretches paired a WINDOW at a time, when a page
+    shows them; their paragraph counts and classification are then unknown.
+    """
+    old_body, new_body = old["body"], new["body"]
+    headline_row = _headline_row(old.get("headline") or "", new.get("headline") or "")
+    record = change if change and (change.get("from_version"), change.get("to_version")) == (
+        old["version"], new["version"]) else None
+    if record and not record.get("summarised") and isinstance(record.get("paragraphs"), list):
+        stretches = _stretches_from_ops(record["paragraphs"], len(old_body), len(new_body))
+        if stretches is not None:
+            return Comparison(old, new, headline_row, stretches, record.get("counts"),
+                              record.get("classification"), from_record=True)
+    if len(old_body) + len(new_body) <= FULL_DIFF_PARAGRAPHS:
+        diff = diff_versions(old, new)
+        return Comparison(old, new, headline_row, _stretches_from_ops(diff["paragraphs"], len(old_body),
+                                                                        len(new_body)),
+                          diff["counts"], diff["classification"])
+    return Comparison(old, new, headline_row, _windowed_stretches(old_body, new_body),
+                      record and record.get("counts"), record and record.get("classification"))
+
+
+def _headline_row(old: str, new: str) -> Row:
+    return _edited_row(diff_words(old, new)) if old != new else _equal_row(new)
+
+
+def _stretches_from_ops(ops: list[dict], old_size: int, new_size: int) -> list[Stretch] | None:
+    """The alignment in stretches, from the ops of its changed paragraphs ("equal"
+    ops may be left out: the paragraphs no op names are the unchanged ones, paired
+    in order); None if the ops do not fit bodies of these sizes."""
+    changed = [op for op in ops if op["op"] != "equal"]
+    named_old, named_new = set(), set()
+    for op in changed:
+        old_ids, new_ids = _indices(op, "old_index"), _indices(op, "new_index")
+        if not all(type(i) is int and 0 <= i < old_size for i in old_ids) or \
+                not all(type(j) is int and 0 <= j < new_size for j in new_ids):
+            return None
+        named_old.update(old_ids)
+        named_new.update(new_ids)
+    equal_old = [i for i in range(old_size) if i not in named_old]
+    equal_new = [j for j in range(new_size) if j not in named_new]
+    if len(equal_old) != len(equal_new):
+        return None
+    equal = list(zip(equal_old, equal_new))
+    stretches, next_equal = [], 0
+    for op in changed:
+        # unchanged paragraphs before this op: those before its new position (a removed one's old position)
+        new_ids = _indices(op, "new_index")
+        side, position = (1, new_ids[0]) if new_ids else (0, op["old_index"])
+        start = next_equal
+        while next_equal < len(equal) and equal[next_equal][side] < position:
+            next_equal += 1
+        if next_equal > start:
+            stretches.append(Stretch("equal", equal=equal[start:next_equal]))
+        if not stretches or stretches[-1].kind != "ops" or len(stretches[-1].ops) >= STRETCH_OPS:
+            stretches.append(Stretch("ops"))
+        stretches[-1].ops.append(op)
+    if next_equal < len(equal):
+        stretches.append(Stretch("equal", equal=equal[next_equal:]))
+    return stretches
+
+
+def _indices(op: dict, key: str) -> list:
+    indices = op.get(key, [])
+    return indices if isinstance(indices, list) else [indices]
+
+
+def _windowed_stretches(old: list[str], new: list[str]) -> list[Stretch]:
+    """Identical paragraphs matched in order (difflib), the paragraphs between them
+    cut into windows of at most WINDOW a side, paired when shown."""
+    stretches, old_next, new_next = [], 0, 0
+    for block in SequenceMatcher(None, old, new).get_matching_blocks():  # ends with a block of size 0
+        stretches += _windows(range(old_next, block.a), range(new_next, block.b))
+        if block.size:
+            stretches.append(Stretch("equal", equal=[(block.a + k, block.b + k) for k in range(block.size)]))
+        old_next, new_next = block.a + block.size, block.b + block.size
+    return stretches
+
+
+def _windows(old_ids: range, new_ids: range) -> list[Stretch]:
+    count = -(-max(len(old_ids), len(new_ids)) // WINDOW)
+    return [Stretch("window", old_ids=old_ids[k * len(old_ids) // count:(k + 1) * len(old_ids) // count],
+                    new_ids=new_ids[k * len(new_ids) // count:(k + 1) * len(new_ids) // count])
+            for k in range(count)]
+
+
+def _shifted(op: dict, old_start: int, new_start: int) -> dict:
+    """An op of a window's diff with its indices made those of the whole bodies."""
+    shifted = dict(op)
+    for key, start in (("old_index", old_start), ("new_index", new_start)):
+        if key in op:
+            shifted[key] = [i + start for i in op[key]] if isinstance(op[key], list) else op[key] + start
+    return shifted
+
+
+def _split_equal(stretches: list[Stretch]) -> tuple[list[Stretch], list[tuple[int, int]]]:
+    """Unchanged stretches cut into pieces of STRETCH_OPS, for unfolded pages; with
+    each piece's (stretch index, piece number)."""
+    pieces, origins = [], []
+    for index, stretch in enumerate(stretches):
+        if stretch.kind != "equal":
+            pieces.append(stretch)
+            origins.append((index, 0))
+            continue
+        for number, start in enumerate(range(0, len(stretch.equal), STRETCH_OPS)):
+            pieces.append(Stretch("equal", equal=stretch.equal[start:start + STRETCH_OPS]))
+            origins.append((index, number))
+    return pieces, origins
+
+
+def _paginate(stretches: list[Stretch], context: int | None, rows_per_page: int) -> list[tuple[int, int]]:
+    """(start, end) stretch indices of each page: whole stretches, at most rows_per_page rows
+    unless one stretch alone has more."""
+    bounds, start, rows = [], 0, 0
+    for index, stretch in enumerate(stretches):
+        most = stretch.most_rows(context)
+        if rows and rows + most > rows_per_page:
+            bounds.append((start, index))
+            start, rows = index, 0
+        rows += most
+    bounds.append((start, len(stretches)))
+    return bounds
 
 
 def _row(op: dict, old_body: list[str]) -> Row:
