@@ -19,6 +19,8 @@ Custom settings, each read in one place, where its default is kept (README.md,
   must not reach internal services; file: feeds always may).
 - NEWSCRAWLER_SUSPECT_SHRINK, NEWSCRAWLER_STORAGE_*, NEWSCRAWLER_JOURNAL_PATH:
   holding doubtful versions, retrying and journaling (pipelines.revisions).
+- NEWSCRAWLER_WEB_BASE_URL, NEWSCRAWLER_WEB_THREADS, NEWSCRAWLER_WEB_TIMEOUT_SECONDS,
+  NEWSCRAWLER_WEB_CONNECTION_LIMIT: the web view (reading.web, `newscrawler serve`).
 """
 import os
 from pathlib import Path
