@@ -19,6 +19,9 @@ Custom settings, each read in one place, where its default is kept (README.md,
   must not reach internal services; file: feeds always may).
 - NEWSCRAWLER_SUSPECT_SHRINK, NEWSCRAWLER_STORAGE_*, NEWSCRAWLER_JOURNAL_PATH:
   holding doubtful versions, retrying and journaling (pipelines.revisions).
+- NEWSCRAWLER_ALERTS, NEWSCRAWLER_ALERTS_*: pushed alerts, extra subscriptions,
+  delivery timeouts, retries and bursts; NEWSCRAWLER_WEB_BASE_URL: where their
+  links to the web view point (alerts.outbox.AlertSettings).
 """
 import os
 from pathlib import Path
@@ -63,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 EXTENSIONS = {
     "newscrawler.summary.CrawlSummary": 500,
+    # pushed alerts of changes: delivered in a thread of their own, and before the crawl exits
+    "newscrawler.alerts.extension.AlertDelivery": 510,
 }
 
 ITEM_PIPELINES = {

@@ -4,6 +4,7 @@
     newscrawler diff URL [FROM TO]           two versions side by side (or --inline)
     newscrawler changes [--since 2h]         recent changes, one line each
     newscrawler serve [--port 8080]          the read-only web view
+    newscrawler alerts add|list|remove|send|status   pushed alerts of changes
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
@@ -19,6 +20,7 @@ from itertools import zip_longest
 
 from scrapy.utils.project import get_project_settings
 
+from newscrawler.alerts import commands as alert_commands
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.reading.presentation import (
     ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
@@ -87,14 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve_parser.set_defaults(run=serve)
+
+    alerts_parser = commands.add_parser("alerts", help="pushed alerts of changes: subscriptions and delivery")
+    alert_commands.add_arguments(alerts_parser)
+    alerts_parser.set_defaults(run=alerts)
     return parser
 
 
-def open_store(overrides: list[str]) -> RevisionStore:
+def project_settings(overrides: list[str]):
     settings = get_project_settings()
     for override in overrides:
         name, _, value = override.partition("=")
         settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def open_store(overrides: list[str]) -> RevisionStore:
+    settings = project_settings(overrides)
     store = RevisionStore.from_settings(settings)
     store.open()
     logger.info("Reading MongoDB at %s, database %r", store.uri, store.database_name)
@@ -190,6 +201,11 @@ def serve(store: RevisionStore, args, out) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def alerts(store: RevisionStore, args, out) -> int:
+    """`alerts add|list|remove|send|status`: their logic is in newscrawler.alerts.commands."""
+    return args.alert_run(store, project_settings(args.settings), args, out)
 
 
 # Plain-text rendering of a comparison

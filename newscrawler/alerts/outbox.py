@@ -1,0 +1,287 @@
+"""The outbox: from stored change records to delivered alerts, crash after crash.
+
+1. Storing. A change record stored while alerts are on carries `alerts:
+   "pending"` in its own insert (`config.change_document`), so there is no moment
+   when the change is stored and its alert is not: a crawl killed right after
+   leaves the mark, and the next pass finds it.
+2. Matching (`Outbox.match_changes`). Each marked change record is matched
+   against the subscriptions of that moment; each matching target gets one
+   delivery (`alert_deliveries`, _id "<change id>/<target id>", inserted only
+   if absent), then the mark is cleared. A crash in between matches again and
+   queues nothing twice.
+3. Sending (`Outbox.deliver`). A target's due deliveries of one article are
+   sent as one alert (a burst, see below), claimed with a lease so that two
+   senders never send the same one at once; its idempotency key is the id of
+   the first change record it covers, kept across retries. A failure backs off
+   (NEWSCRAWLER_ALERTS_RETRY_SECONDS, doubling, at most an hour) until
+   NEWSCRAWLER_ALERTS_MAX_ATTEMPTS; a target that fails
+   NEWSCRAWLER_ALERTS_FAILING_AFTER times in a row is marked failing
+   (`alert_targets`). Each target is sent to in a thread of its own, and a
+   target that fails is left alone for the rest of the pass, so a dead one
+   costs one timeout per pass and never holds up another.
+
+Delivery is at least once: a sender killed after the receiver took an alert
+but before recording it sends it again, with the same key.
+
+Bursts: with NEWSCRAWLER_ALERTS_BURST_MINUTES = W > 0, a target gets at most
+one alert of an article per W minutes of the crawl's clock. The first change
+alerts at once; changes detected within W after it wait until W has passed,
+then go as one alert naming them all, and the window starts again. With
+crawls every 30 minutes and W = 60, crawl 1 alerts change A, crawl 2 holds
+change B, crawl 3 (an hour after crawl 1) sends B together with crawl 3's own
+change C, if any. W = 0 (the default): every change alerts on its own.
+"""
+import logging
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from newscrawler.alerts.message import message_text, webhook_body
+from newscrawler.alerts.senders import masked, sender_for
+from newscrawler.alerts.subscriptions import BadSubscription, Subscription, from_setting, matches, target_id
+from newscrawler.alerts.config import AlertSettings
+from newscrawler.changewords import changed_passages
+from newscrawler.clock import utc_now
+from newscrawler.diffing import diff_versions
+from newscrawler.storage import DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT, RevisionStore
+
+logger = logging.getLogger(__name__)
+
+MATCH_BATCH = 100
+DELIVERY_BATCH = 500
+MAX_PARALLEL_TARGETS = 8
+
+
+@dataclass
+class Pass:
+    """What one pass of delivery did."""
+
+    sent: int = 0
+    failed: int = 0
+    retry_at: datetime | None = None  # the soonest retry of a failure in this pass
+    more: bool = False  # due deliveries were left for another pass (a full batch, or the deadline)
+
+    def add(self, other: "Pass") -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.more = self.more or other.more
+        if other.retry_at and (self.retry_at is None or other.retry_at < self.retry_at):
+            self.retry_at = other.retry_at
+
+
+@dataclass
+class Counters:
+    values: dict = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def inc(self, name: str, count: int = 1) -> None:
+        with self.lock:
+            self.values[name] += count
+
+
+class Outbox:
+    def __init__(self, store: RevisionStore, settings: AlertSettings):
+        self.store = store
+        self.settings = settings
+        self.counters = Counters()
+
+    # Subscriptions
+
+    def subscriptions(self) -> list[Subscription]:
+        """The collection's subscriptions, then the NEWSCRAWLER_ALERTS setting's."""
+        found = [Subscription.from_document(document) for document in self.store.subscriptions()]
+        for entry in self.settings.subscriptions:
+            try:
+                found.append(from_setting(entry))
+            except (BadSubscription, TypeError) as error:
+                self.counters.inc("newscrawler/alerts/bad_subscriptions")
+                logger.error("Ignoring a subscription of NEWSCRAWLER_ALERTS (%r): %s", entry, error)
+        return found
+
+    # Matching changes to subscriptions
+
+    def match_changes(self, stop: threading.Event | None = None) -> int:
+        """Queue a delivery per matching target of every change record marked
+        pending, then clear the marks; how many deliveries were queued."""
+        subscriptions, queued = None, 0
+        while not (stop and stop.is_set()):
+            changes = self.store.changes_to_alert(MATCH_BATCH)
+            if not changes:
+                break
+            subscriptions = subscriptions if subscriptions is not None else self.subscriptions()
+            deliveries = [delivery for change in changes for delivery in self._deliveries_of(change, subscriptions)]
+            if deliveries:
+                self.store.queue_deliveries(deliveries)
+            self.store.clear_alert_marks([change["_id"] for change in changes])
+            queued += len(deliveries)
+        self.counters.inc("newscrawler/alerts/queued", queued)
+        return queued
+
+    def _deliveries_of(self, change: dict, subscriptions: list[Subscription]) -> list[dict]:
+        if not subscriptions:
+            return []
+        change = self.with_words(change)
+        passages = changed_passages(change)
+        by_target = defaultdict(list)
+        for subscription in subscriptions:
+            if matches(subscription, change, passages):
+                by_target[subscription.target].append(subscription.id)
+        now = utc_now()
+        return [{
+            "_id": f"{change['_id']}/{target_id(target)}", "change_id": change["_id"],
+            "article_id": change["article_id"], "url": change["url"], "source": change["source"],
+            "to_version": change["to_version"], "detected_at": change["detected_at"],
+            "target": target, "target_id": target_id(target), "subscriptions": ids,
+            "status": DELIVERY_PENDING, "attempts": 0, "queued_at": now, "next_attempt": now,
+        } for target, ids in by_target.items()]
+
+    def with_words(self, change: dict) -> dict:
+        """The change record with its paragraph ops: a summarised one (too large
+        to store them) gets them recomputed from its two revisions."""
+        if not change.get("summarised"):
+            return change
+        old = self.store.revision(change["article_id"], change["from_version"])
+        new = self.store.revision(change["article_id"], change["to_version"])
+        if old is None or new is None:
+            return change
+        return {**change, "paragraphs": diff_versions(old, new)["paragraphs"]}
+
+    # Sending
+
+    def deliver(self, deadline: float, stop: threading.Event | None = None) -> Pass:
+        """One pass: send what is due, each target in its own thread, until the
+        monotonic `deadline`."""
+        due = self.store.due_deliveries(utc_now(), DELIVERY_BATCH)
+        by_target = defaultdict(lambda: defaultdict(list))
+        for delivery in due:
+            by_target[delivery["target"]][delivery["article_id"]].append(delivery)
+        result = Pass(more=len(due) == DELIVERY_BATCH)
+        if not by_target:
+            return result
+        with ThreadPoolExecutor(min(len(by_target), MAX_PARALLEL_TARGETS), thread_name_prefix="alerts") as pool:
+            for target_pass in pool.map(lambda item: self._deliver_to(item[0], item[1], deadline, stop),
+                                        by_target.items()):
+                result.add(target_pass)
+        return result
+
+    def _deliver_to(self, target: str, by_article: dict, deadline: float, stop) -> Pass:
+        """Send a target its due alerts, one per article, until one fails."""
+        result = Pass()
+        try:
+            sender = sender_for(target)
+        except BadSubscription as error:
+            for deliveries in by_article.values():
+                self._give_up(deliveries, str(error))
+            return result
+        for deliveries in by_article.values():
+            if time.monotonic() >= deadline or (stop and stop.is_set()):
+                result.more = True
+                break
+            members = self._alert_members(deliveries)
+            if not members:
+                continue
+            outcome = self._send(sender, members, deadline)
+            result.add(outcome)
+            if outcome.failed:
+                break  # the rest wait for the next pass: one timeout per dead target per pass
+        return result
+
+    def _alert_members(self, deliveries: list[dict]) -> list[dict]:
+        """Which of a target's due deliveries of one article go as one alert
+        now: those of an alert attempted before, else all of them, unless the
+        burst window of the last alert sent is still open (then none)."""
+        deliveries = sorted(deliveries, key=lambda delivery: (delivery["detected_at"], delivery["to_version"]))
+        batches = [delivery["batch"] for delivery in deliveries if delivery.get("batch")]
+        if batches:
+            return [delivery for delivery in deliveries if delivery.get("batch") == batches[0]]
+        if self.settings.burst_minutes > 0:
+            first = deliveries[0]
+            last = self.store.last_alerted(first["target_id"], first["article_id"])
+            window_left = last and last + timedelta(minutes=self.settings.burst_minutes) - self.settings.clock()
+            if window_left and window_left > timedelta(0):
+                # out of the due deliveries until the window closes (as a span: the crawl's clock may be fixed)
+                self.store.postpone_deliveries([delivery["_id"] for delivery in deliveries], utc_now() + window_left)
+                return []
+        return deliveries
+
+    def _send(self, sender, members: list[dict], deadline: float) -> Pass:
+        key = members[0].get("batch") or str(members[0]["change_id"])
+        claimed = self.store.claim_deliveries([delivery["_id"] for delivery in members], utc_now(),
+                                              self.settings.lease, key)
+        if not claimed:
+            return Pass()  # another sender has them
+        changes = [self.with_words(change) for change in
+                   self.store.changes_by_ids([delivery["change_id"] for delivery in claimed])]
+        if not changes:
+            self._give_up(claimed, "the change records are gone")
+            return Pass(failed=1)
+        title, text = message_text(changes, self.settings.base_url)
+        timeout = max(0.1, min(self.settings.timeout, deadline - time.monotonic()))
+        error = sender.send(key, webhook_body(key, changes, self.settings.base_url), title, text, timeout)
+        if error is None:
+            return self._sent(claimed, key, len(changes))
+        return self._failed(claimed, error)
+
+    def _sent(self, claimed: list[dict], key: str, change_count: int) -> Pass:
+        now = utc_now()
+        self.store.finish_deliveries(claimed, {"status": DELIVERY_SENT, "sent_at": now,
+                                               "alerted_at": self.settings.clock(), "last_error": None})
+        target = claimed[0]["target"]
+        self.store.target_succeeded(claimed[0]["target_id"], masked(target), now)
+        self.counters.inc("newscrawler/alerts/sent")
+        logger.info("Alert %s sent to %s: %d change(s) of %s", key, masked(target), change_count, claimed[0]["url"])
+        return Pass(sent=1)
+
+    def _failed(self, claimed: list[dict], error: str) -> Pass:
+        now, target = utc_now(), claimed[0]["target"]
+        attempts = max(delivery.get("attempts", 0) for delivery in claimed) + 1
+        self.counters.inc("newscrawler/alerts/failed_attempts")
+        if self.store.target_failed(claimed[0]["target_id"], masked(target), error, now, self.settings.failing_after):
+            self.counters.inc("newscrawler/alerts/targets_failing")
+            logger.error("Alert target %s keeps failing (%d times in a row, last: %s); its alerts wait, "
+                         "other targets are not held up", masked(target), self.settings.failing_after, error)
+        if attempts >= self.settings.max_attempts:
+            self._give_up(claimed, error)
+            return Pass(failed=1)
+        retry_at = now + self.settings.backoff(attempts)
+        self.store.finish_deliveries(claimed, {"next_attempt": retry_at, "last_error": error})
+        logger.warning("Alert to %s failed (attempt %d of %d: %s); next attempt at %s", masked(target), attempts,
+                       self.settings.max_attempts, error, retry_at.isoformat(timespec="seconds"))
+        return Pass(failed=1, retry_at=retry_at)
+
+    def _give_up(self, deliveries: list[dict], error: str) -> None:
+        if "lease_owner" not in deliveries[0]:  # not claimed yet
+            deliveries = self.store.claim_deliveries([d["_id"] for d in deliveries], utc_now(),
+                                                     self.settings.lease, str(deliveries[0]["change_id"]))
+            if not deliveries:
+                return
+        self.store.finish_deliveries(deliveries, {"status": DELIVERY_FAILED, "last_error": error})
+        self.counters.inc("newscrawler/alerts/given_up", len(deliveries))
+        logger.error("Giving up an alert to %s of %s: %s", masked(deliveries[0]["target"]), deliveries[0]["url"],
+                     error)
+
+    # Both
+
+    def run_pass(self, deadline: float, stop: threading.Event | None = None) -> Pass:
+        self.match_changes(stop)
+        return self.deliver(deadline, stop)
+
+    def flush(self, seconds: float) -> Pass:
+        """Match and send until nothing is due, or due within `seconds`; bounded by `seconds`."""
+        deadline = time.monotonic() + seconds
+        total = Pass()
+        while True:
+            result = self.run_pass(deadline)
+            total.add(result)
+            if result.more and time.monotonic() < deadline:
+                continue
+            if result.retry_at is None:
+                return total
+            wait = max(0.0, (result.retry_at - utc_now()).total_seconds())
+            if time.monotonic() + wait >= deadline:
+                return total
+            time.sleep(wait)
+
