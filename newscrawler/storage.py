@@ -586,24 +586,28 @@ class RevisionStore:
             projection={"alerted_at": 1}, sort=[("alerted_at", DESCENDING)])
         return last and last.get("alerted_at")
 
-    def claim_deliveries(self, delivery_ids: list[str], now, lease: timedelta, batch: str) -> list[dict]:
+    def claim_deliveries(self, deliveries: list[dict], now, lease: timedelta, batch: str) -> list[dict]:
         """Claim these pending deliveries for one send, as one alert with key
-        `batch` (kept by deliveries that have one from an earlier attempt):
-        those another sender holds are left out. The claimed, by this claim's token."""
-        token = uuid.uuid4().hex
-        claimable = {"_id": {"$in": delivery_ids}, "status": DELIVERY_PENDING, "lease_until": {"$not": {"$gt": now}}}
-        self.db.alert_deliveries.update_many(claimable, {"$set": {"lease_until": now + lease, "lease_owner": token}})
-        self.db.alert_deliveries.update_many({"_id": {"$in": delivery_ids}, "lease_owner": token,
-                                              "batch": {"$exists": False}}, {"$set": {"batch": batch}})
-        return list(self.db.alert_deliveries.find({"_id": {"$in": delivery_ids}, "lease_owner": token}))
+        `batch`: those another sender holds are left out. The claimed ones, with
+        this claim's token.
 
-    def finish_deliveries(self, claimed: list[dict], fields: dict, attempted: bool = True) -> None:
-        """Record the outcome of a send of claimed deliveries and release them."""
-        ids = [delivery["_id"] for delivery in claimed]
-        update = {"$set": fields, "$unset": RELEASED_DELIVERY}
-        if attempted:
-            update["$inc"] = {"attempts": 1}
-        self.db.alert_deliveries.update_many({"_id": {"$in": ids}, "lease_owner": claimed[0]["lease_owner"]}, update)
+        Delivery bookkeeping is acknowledged before the journal has it: a crash
+        of the crawl loses none of it, a crash of the server at worst sends an
+        alert again, with the same key."""
+        token = uuid.uuid4().hex
+        ids = [delivery["_id"] for delivery in deliveries]
+        claim = {"lease_until": now + lease, "lease_owner": token, "batch": batch}
+        claimed = self.db_before_journal.alert_deliveries.update_many(
+            {"_id": {"$in": ids}, "status": DELIVERY_PENDING, "lease_until": {"$not": {"$gt": now}}}, {"$set": claim})
+        if claimed.modified_count == len(ids):
+            return [{**delivery, **claim} for delivery in deliveries]
+        return list(self.db.alert_deliveries.find({"_id": {"$in": ids}, "lease_owner": token}))
+
+    def finish_deliveries(self, claimed: list[dict], fields: dict) -> None:
+        """Record the outcome of an attempt to send claimed deliveries, and release them."""
+        self.db_before_journal.alert_deliveries.update_many(
+            {"_id": {"$in": [delivery["_id"] for delivery in claimed]}, "lease_owner": claimed[0]["lease_owner"]},
+            {"$set": fields, "$unset": RELEASED_DELIVERY, "$inc": {"attempts": 1}})
 
     def postpone_deliveries(self, delivery_ids: list[str], until) -> None:
         """Leave these pending deliveries out of the due ones until `until`, unless claimed meanwhile."""
@@ -616,17 +620,17 @@ class RevisionStore:
         return self.db.alert_deliveries.delete_many({"target_id": target_id, "status": DELIVERY_PENDING}).deleted_count
 
     def target_succeeded(self, target_id: str, shown: str, now) -> None:
-        self.db.alert_targets.update_one(
+        self.db_before_journal.alert_targets.update_one(
             {"_id": target_id},
             {"$set": {"target": shown, "failures": 0, "failing": False, "last_success_at": now}}, upsert=True)
 
     def target_failed(self, target_id: str, shown: str, error: str, now, failing_after: int) -> bool:
         """Count a failure of the target; True if it has now failed `failing_after` times in a row."""
-        self.db.alert_targets.update_one(
+        self.db_before_journal.alert_targets.update_one(
             {"_id": target_id},
             {"$set": {"target": shown, "last_error": error, "last_failure_at": now}, "$inc": {"failures": 1}},
             upsert=True)
-        marked = self.db.alert_targets.update_one(
+        marked = self.db_before_journal.alert_targets.update_one(
             {"_id": target_id, "failures": {"$gte": failing_after}, "failing": {"$ne": True}},
             {"$set": {"failing": True, "failing_since": now}})
         return marked.modified_count == 1

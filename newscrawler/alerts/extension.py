@@ -9,13 +9,13 @@ the crawl's stats. What is still pending then waits for the next crawl or
 that the pipeline closing its store at the end changes nothing here. A target
 that fails never fails the crawl.
 """
+import asyncio
 import logging
 import threading
 import time
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from twisted.internet.threads import deferToThread
 
 from newscrawler.alerts.config import AlertSettings
 from newscrawler.alerts.outbox import Outbox
@@ -49,11 +49,10 @@ class AlertDelivery:
         self.thread = threading.Thread(target=self._deliver_while_crawling, name="alerts", daemon=True)
         self.thread.start()
 
-    def spider_closed(self, spider, reason: str):
+    async def spider_closed(self, spider, reason: str) -> None:
         self.stop.set()
-        if reason == UNUSABLE_DATABASE:
-            return None
-        return deferToThread(self._finish)
+        if reason != UNUSABLE_DATABASE:
+            await asyncio.to_thread(self._finish)  # off the reactor thread, like the pipeline's writes
 
     def _open_outbox(self) -> Outbox | None:
         """The outbox over a store of its own, at the crawl store's server (located already)."""

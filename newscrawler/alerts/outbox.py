@@ -46,7 +46,7 @@ from newscrawler.alerts.config import AlertSettings
 from newscrawler.changewords import changed_passages
 from newscrawler.clock import utc_now
 from newscrawler.diffing import diff_versions
-from newscrawler.storage import DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT, RevisionStore
+from newscrawler.storage import DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT, RevisionStore, lookup_batches
 
 logger = logging.getLogger(__name__)
 
@@ -161,14 +161,15 @@ class Outbox:
         result = Pass(more=len(due) == DELIVERY_BATCH)
         if not by_target:
             return result
+        messages = Messages(self, due)
         with ThreadPoolExecutor(min(len(by_target), MAX_PARALLEL_TARGETS), thread_name_prefix="alerts") as pool:
-            for target_pass in pool.map(lambda item: self._deliver_to(item[0], item[1], deadline, stop),
+            for target_pass in pool.map(lambda item: self._deliver_to(item[0], item[1], messages, deadline, stop),
                                         by_target.items()):
                 result.add(target_pass)
         return result
 
-    def _deliver_to(self, target: str, by_article: dict, deadline: float, stop) -> Pass:
-        """Send a target its due alerts, one per article, until one fails."""
+    def _deliver_to(self, target: str, by_article: dict, messages: "Messages", deadline: float, stop) -> Pass:
+        """Send a target its due alerts until one fails."""
         result = Pass()
         try:
             sender = sender_for(target)
@@ -177,62 +178,60 @@ class Outbox:
                 self._give_up(deliveries, str(error))
             return result
         for deliveries in by_article.values():
-            if time.monotonic() >= deadline or (stop and stop.is_set()):
-                result.more = True
-                break
-            members = self._alert_members(deliveries)
-            if not members:
-                continue
-            outcome = self._send(sender, members, deadline)
-            result.add(outcome)
-            if outcome.failed:
-                break  # the rest wait for the next pass: one timeout per dead target per pass
+            for members in self._alerts_of(deliveries):
+                if time.monotonic() >= deadline or (stop and stop.is_set()):
+                    result.more = True
+                    return result
+                outcome = self._send(sender, members, messages, deadline)
+                if outcome.sent and not result.sent:
+                    self.store.target_succeeded(members[0]["target_id"], masked(target), utc_now())
+                result.add(outcome)
+                if outcome.failed:
+                    return result  # the rest wait for the next pass: one timeout per dead target per pass
         return result
 
-    def _alert_members(self, deliveries: list[dict]) -> list[dict]:
-        """Which of a target's due deliveries of one article go as one alert
-        now: those of an alert attempted before, else all of them, unless the
-        burst window of the last alert sent is still open (then none)."""
+    def _alerts_of(self, deliveries: list[dict]) -> list[list[dict]]:
+        """A target's due deliveries of one article, as the alerts to send now:
+        those of an alert attempted before keep it (and its key); the others
+        go one alert each, or, with a burst window, as one alert unless the
+        window of the last alert sent is still open (then they wait)."""
         deliveries = sorted(deliveries, key=lambda delivery: (delivery["detected_at"], delivery["to_version"]))
-        batches = [delivery["batch"] for delivery in deliveries if delivery.get("batch")]
-        if batches:
-            return [delivery for delivery in deliveries if delivery.get("batch") == batches[0]]
-        if self.settings.burst_minutes > 0:
-            first = deliveries[0]
-            last = self.store.last_alerted(first["target_id"], first["article_id"])
-            window_left = last and last + timedelta(minutes=self.settings.burst_minutes) - self.settings.clock()
-            if window_left and window_left > timedelta(0):
-                # out of the due deliveries until the window closes (as a span: the crawl's clock may be fixed)
-                self.store.postpone_deliveries([delivery["_id"] for delivery in deliveries], utc_now() + window_left)
-                return []
-        return deliveries
+        batches = defaultdict(list)
+        for delivery in deliveries:
+            batches[delivery.get("batch")].append(delivery)
+        alerts = [members for batch, members in batches.items() if batch]
+        fresh = batches.get(None)
+        if not fresh:
+            return alerts
+        if self.settings.burst_minutes <= 0:
+            return alerts + [[delivery] for delivery in fresh]
+        last = self.store.last_alerted(fresh[0]["target_id"], fresh[0]["article_id"])
+        window_left = last and last + timedelta(minutes=self.settings.burst_minutes) - self.settings.clock()
+        if window_left and window_left > timedelta(0):
+            # out of the due deliveries until the window closes (as a span: the crawl's clock may be fixed)
+            self.store.postpone_deliveries([delivery["_id"] for delivery in fresh], utc_now() + window_left)
+            return alerts
+        return alerts + [fresh]
 
-    def _send(self, sender, members: list[dict], deadline: float) -> Pass:
+    def _send(self, sender, members: list[dict], messages: "Messages", deadline: float) -> Pass:
         key = members[0].get("batch") or str(members[0]["change_id"])
-        claimed = self.store.claim_deliveries([delivery["_id"] for delivery in members], utc_now(),
-                                              self.settings.lease, key)
+        claimed = self.store.claim_deliveries(members, utc_now(), self.settings.lease, key)
         if not claimed:
             return Pass()  # another sender has them
-        changes = [self.with_words(change) for change in
-                   self.store.changes_by_ids([delivery["change_id"] for delivery in claimed])]
-        if not changes:
+        message = messages.of(key, [delivery["change_id"] for delivery in claimed])
+        if message is None:
             self._give_up(claimed, "the change records are gone")
             return Pass(failed=1)
-        title, text = message_text(changes, self.settings.base_url)
+        body, title, text = message
         timeout = max(0.1, min(self.settings.timeout, deadline - time.monotonic()))
-        error = sender.send(key, webhook_body(key, changes, self.settings.base_url), title, text, timeout)
-        if error is None:
-            return self._sent(claimed, key, len(changes))
-        return self._failed(claimed, error)
-
-    def _sent(self, claimed: list[dict], key: str, change_count: int) -> Pass:
-        now = utc_now()
-        self.store.finish_deliveries(claimed, {"status": DELIVERY_SENT, "sent_at": now,
+        error = sender.send(key, body, title, text, timeout)
+        if error is not None:
+            return self._failed(claimed, error)
+        self.store.finish_deliveries(claimed, {"status": DELIVERY_SENT, "sent_at": utc_now(),
                                                "alerted_at": self.settings.clock(), "last_error": None})
-        target = claimed[0]["target"]
-        self.store.target_succeeded(claimed[0]["target_id"], masked(target), now)
         self.counters.inc("newscrawler/alerts/sent")
-        logger.info("Alert %s sent to %s: %d change(s) of %s", key, masked(target), change_count, claimed[0]["url"])
+        logger.debug("Alert %s sent to %s: %d change(s) of %s", key, masked(sender.target), len(claimed),
+                     claimed[0]["url"])
         return Pass(sent=1)
 
     def _failed(self, claimed: list[dict], error: str) -> Pass:
@@ -254,8 +253,8 @@ class Outbox:
 
     def _give_up(self, deliveries: list[dict], error: str) -> None:
         if "lease_owner" not in deliveries[0]:  # not claimed yet
-            deliveries = self.store.claim_deliveries([d["_id"] for d in deliveries], utc_now(),
-                                                     self.settings.lease, str(deliveries[0]["change_id"]))
+            deliveries = self.store.claim_deliveries(deliveries, utc_now(), self.settings.lease,
+                                                     str(deliveries[0]["change_id"]))
             if not deliveries:
                 return
         self.store.finish_deliveries(deliveries, {"status": DELIVERY_FAILED, "last_error": error})
@@ -285,3 +284,35 @@ class Outbox:
                 return total
             time.sleep(wait)
 
+
+
+class Messages:
+    """What the alerts of one pass say: the change records of its due
+    deliveries read once (a change alerting ten targets is read once), each
+    message built once."""
+
+    def __init__(self, outbox: Outbox, due: list[dict]):
+        self.outbox = outbox
+        ids = list({delivery["change_id"]: None for delivery in due})
+        self.changes = {change["_id"]: change for batch in lookup_batches(ids)
+                        for change in outbox.store.changes_by_ids(batch)}
+        self.built: dict[tuple, tuple[dict, str, str]] = {}
+
+    def of(self, key: str, change_ids: list) -> tuple[dict, str, str] | None:
+        """(webhook body, title, text) of the alert with this key covering these
+        change records, or None if none of them is stored any more."""
+        ids = tuple(sorted(set(change_ids)))
+        if ids not in self.built:
+            changes = sorted((self._full(change_id) for change_id in ids if change_id in self.changes),
+                             key=lambda change: change["to_version"])
+            if not changes:
+                return None
+            base_url = self.outbox.settings.base_url
+            self.built[ids] = (webhook_body(key, changes, base_url), *message_text(changes, base_url))
+        return self.built[ids]
+
+    def _full(self, change_id) -> dict:
+        change = self.changes[change_id]
+        if change.get("summarised") and "paragraphs" not in change:
+            change = self.changes[change_id] = {**self.outbox.with_words(change)}
+        return change

@@ -21,13 +21,13 @@ class WebhookSender:
     """POSTs the alert's JSON body, with its idempotency key as the `Idempotency-Key` header."""
 
     def __init__(self, url: str):
-        self.url = url
+        self.target = url
 
     def send(self, key: str, body: dict, title: str, text: str, timeout: float) -> str | None:
         headers = {"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": USER_AGENT}
         try:
             # no redirects: a webhook that moved is a failure to report, not a hop to follow
-            response = requests.post(self.url, data=json.dumps(body).encode(), headers=headers,
+            response = requests.post(self.target, data=json.dumps(body).encode(), headers=headers,
                                      timeout=timeout, allow_redirects=False)
             response.close()
         except requests.RequestException as error:
@@ -39,6 +39,7 @@ class AppriseSender:
     """Notifies the Apprise URL with the alert's short text."""
 
     def __init__(self, url: str):
+        self.target = url
         self.notifier = apprise_notifier(url)
 
     def send(self, key: str, body: dict, title: str, text: str, timeout: float) -> str | None:
