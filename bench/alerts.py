@@ -57,6 +57,8 @@ def serve_receiver(port: int) -> None:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections open, as webhook endpoints do
+
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with lock:

@@ -31,8 +31,9 @@ from pathlib import Path
 
 import bson
 from bson.errors import InvalidDocument
-from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne, WriteConcern
-from pymongo.errors import ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError, WriteError
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateMany, UpdateOne, WriteConcern
+from pymongo.errors import (BulkWriteError, ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError,
+                            WriteError)
 
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
 
@@ -93,6 +94,7 @@ LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "c
 TOO_LARGE_CODES = {10334, 17419}
 # The text fields of a change record, which its last summarised form leaves to the revisions.
 CHANGE_TEXT_FIELDS = ("old_headline", "new_headline", "old_byline", "new_byline", "diff_text")
+DUPLICATE_KEY = 11000
 ALERT_PENDING = "pending"  # a change record's `alerts` until it is matched to the subscriptions
 DELIVERY_PENDING, DELIVERY_SENT, DELIVERY_FAILED = "pending", "sent", "failed"
 RELEASED_DELIVERY = {"lease_until": "", "lease_owner": ""}
@@ -564,10 +566,14 @@ class RevisionStore:
         return list(self.db.changes.find({"_id": {"$in": change_ids}}).sort("to_version", ASCENDING))
 
     def queue_deliveries(self, deliveries: list[dict]) -> None:
-        """Insert deliveries not queued yet (their _id: change id and target id)."""
-        self.db.alert_deliveries.bulk_write(
-            [UpdateOne({"_id": delivery["_id"]}, {"$setOnInsert": delivery}, upsert=True) for delivery in deliveries],
-            ordered=False)
+        """Insert deliveries not queued yet (their _id: change id and target id); the
+        journal has them once the marks of their change records are cleared (a
+        journaled write after them), see clear_alert_marks."""
+        try:
+            self.db_before_journal.alert_deliveries.insert_many(deliveries, ordered=False)
+        except BulkWriteError as error:
+            if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", ())):
+                raise
 
     def clear_alert_marks(self, change_ids: list) -> None:
         for batch in lookup_batches(change_ids):
@@ -586,22 +592,38 @@ class RevisionStore:
             projection={"alerted_at": 1}, sort=[("alerted_at", DESCENDING)])
         return last and last.get("alerted_at")
 
-    def claim_deliveries(self, deliveries: list[dict], now, lease: timedelta, batch: str) -> list[dict]:
-        """Claim these pending deliveries for one send, as one alert with key
-        `batch`: those another sender holds are left out. The claimed ones, with
-        this claim's token.
+    def claim_alerts(self, alerts: list[tuple[list[dict], str]], now, lease: timedelta) -> list[list[dict]]:
+        """Claim alerts for sending, each (its pending deliveries, its key), in
+        one write: deliveries another sender holds are left out. The claimed
+        deliveries of each alert (alerts with none left out), with this claim's
+        token and the alert's key as `batch`.
 
         Delivery bookkeeping is acknowledged before the journal has it: a crash
         of the crawl loses none of it, a crash of the server at worst sends an
         alert again, with the same key."""
         token = uuid.uuid4().hex
-        ids = [delivery["_id"] for delivery in deliveries]
-        claim = {"lease_until": now + lease, "lease_owner": token, "batch": batch}
-        claimed = self.db_before_journal.alert_deliveries.update_many(
-            {"_id": {"$in": ids}, "status": DELIVERY_PENDING, "lease_until": {"$not": {"$gt": now}}}, {"$set": claim})
-        if claimed.modified_count == len(ids):
-            return [{**delivery, **claim} for delivery in deliveries]
-        return list(self.db.alert_deliveries.find({"_id": {"$in": ids}, "lease_owner": token}))
+        claims = [(deliveries, {"lease_until": now + lease, "lease_owner": token, "batch": key})
+                  for deliveries, key in alerts]
+        result = self.db_before_journal.alert_deliveries.bulk_write([UpdateMany(
+            {"_id": {"$in": [delivery["_id"] for delivery in deliveries]}, "status": DELIVERY_PENDING,
+             "lease_until": {"$not": {"$gt": now}}}, {"$set": claim}) for deliveries, claim in claims], ordered=False)
+        if result.modified_count == sum(len(deliveries) for deliveries, _ in claims):
+            return [[{**delivery, **claim} for delivery in deliveries] for deliveries, claim in claims]
+        ids = [delivery["_id"] for deliveries, _ in claims for delivery in deliveries]
+        found = {delivery["_id"]: delivery
+                 for delivery in self.db.alert_deliveries.find({"_id": {"$in": ids}, "lease_owner": token})}
+        claimed = [[found[delivery["_id"]] for delivery in deliveries if delivery["_id"] in found]
+                   for deliveries, _ in claims]
+        return [deliveries for deliveries in claimed if deliveries]
+
+    def release_deliveries(self, claimed: list[dict], until=None) -> None:
+        """Release claimed deliveries unsent, due again at `until` if given."""
+        update = {"$unset": RELEASED_DELIVERY}
+        if until is not None:
+            update["$set"] = {"next_attempt": until}
+        self.db_before_journal.alert_deliveries.update_many(
+            {"_id": {"$in": [delivery["_id"] for delivery in claimed]}, "lease_owner": claimed[0]["lease_owner"]},
+            update)
 
     def finish_deliveries(self, claimed: list[dict], fields: dict) -> None:
         """Record the outcome of an attempt to send claimed deliveries, and release them."""

@@ -12,6 +12,7 @@ from newscrawler.alerts.outbox import Outbox
 from newscrawler.alerts.senders import masked
 from newscrawler.alerts.subscriptions import BadSubscription, from_setting, matches, subscription
 from newscrawler.changewords import MAX_DIFF_TEXT, diff_text
+from newscrawler.clock import utc_now
 from newscrawler.reading import cli
 from newscrawler.reading.feeds import changes_feed
 from tests.alert_receivers import Receiver
@@ -221,6 +222,19 @@ def test_the_delivery_of_a_pass_is_bounded_by_its_deadline(store):
         started = time.monotonic()
         outbox(store, timeout=5).flush(0.5)
     assert time.monotonic() - started < 2 and len(dead.posts) == 1
+
+
+def test_a_target_that_fails_is_left_alone_until_its_retry(store):
+    other_url = "https://www.bbc.co.uk/news/uk-politics-87654321"
+    crawl_versions(store, MINISTER_URL, MINISTER_VERSIONS[:2])
+    crawl_versions(store, other_url, MINISTER_VERSIONS[:2])
+    with Receiver([500]) as broken:
+        add(store, broken.url)
+        done = outbox(store, retry_seconds=60).flush(1)
+    assert len(broken.posts) == 1 and done.failed == 1  # not one attempt per due alert
+    [next_attempt] = {delivery["next_attempt"] for delivery in store.db.alert_deliveries.find()}  # both
+    assert next_attempt > utc_now() + timedelta(seconds=50)
+    assert store.count_pending_deliveries() == 2
 
 
 # ---------------------------------------------------------------- the command

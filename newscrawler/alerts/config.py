@@ -50,11 +50,6 @@ class AlertSettings:
         """How long to wait after the `attempts`-th failed attempt."""
         return min(timedelta(seconds=self.retry_seconds * 2 ** (attempts - 1)), MAX_BACKOFF)
 
-    @property
-    def lease(self) -> timedelta:
-        """How long a claimed send keeps other senders off: well past its timeout."""
-        return timedelta(seconds=max(60.0, 3 * self.timeout))
-
 
 def change_document(change: dict, alerting: bool) -> dict:
     """A change record as stored: with its diff text (for feeds and alerts,

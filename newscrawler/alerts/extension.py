@@ -77,6 +77,9 @@ class AlertDelivery:
                 outbox.run_pass(time.monotonic() + self.settings.interval, self.stop)
             except DatabaseError as error:  # the database away for a while: the next pass tries again
                 logger.warning("Alert delivery paused: %s", error)
+            except Exception:  # a bug must not end delivery for the rest of the crawl, nor the crawl
+                logger.exception("Alert delivery failed; trying again in %s s", self.settings.interval)
+                self.crawler.stats.inc_value("newscrawler/alerts/errors")
 
     def _finish(self) -> None:
         if self.thread is not None:
@@ -84,18 +87,25 @@ class AlertDelivery:
         outbox = self._open_outbox()
         if outbox is None:
             return
+        pending = None
         try:
             outbox.flush(self.settings.flush_seconds)
             pending = outbox.store.count_pending_deliveries()
         except DatabaseError as error:
             logger.warning("Alerts left for the next crawl or `newscrawler alerts send`: %s", error)
-            pending = None
+        except Exception:  # the crawl's work is stored: a bug here must not turn it into a failure
+            logger.exception("Alert delivery failed; alerts left for `newscrawler alerts send`")
+            self.crawler.stats.inc_value("newscrawler/alerts/errors")
         finally:
             outbox.store.close()
         stats = self.crawler.stats
         for name, count in outbox.counters.values.items():
             stats.inc_value(name, count)
+        counts = outbox.counters.values
+        if counts.get("newscrawler/alerts/queued") or pending:
+            logger.info("Alerts: %d queued, %d sent, %d failed attempt(s); %d pending for the next crawl or "
+                        "`newscrawler alerts send`", counts.get("newscrawler/alerts/queued", 0),
+                        counts.get("newscrawler/alerts/sent", 0), counts.get("newscrawler/alerts/failed_attempts", 0),
+                        pending or 0)
         if pending:
             stats.set_value("newscrawler/alerts/pending_at_exit", pending)
-            logger.info("%d alert delivery(ies) pending, left for the next crawl or `newscrawler alerts send`",
-                        pending)

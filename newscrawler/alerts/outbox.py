@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 MATCH_BATCH = 100
 DELIVERY_BATCH = 500
 MAX_PARALLEL_TARGETS = 8
+CLAIM_CHUNK = 20  # alerts of one target claimed, and their success recorded, in one write
 
 
 @dataclass
@@ -169,25 +170,65 @@ class Outbox:
         return result
 
     def _deliver_to(self, target: str, by_article: dict, messages: "Messages", deadline: float, stop) -> Pass:
-        """Send a target its due alerts until one fails."""
-        result = Pass()
+        """Send a target its due alerts (by article), in a thread of its own."""
         try:
             sender = sender_for(target)
         except BadSubscription as error:
             for deliveries in by_article.values():
                 self._give_up(deliveries, str(error))
-            return result
-        for deliveries in by_article.values():
-            for members in self._alerts_of(deliveries):
-                if time.monotonic() >= deadline or (stop and stop.is_set()):
-                    result.more = True
-                    return result
-                outcome = self._send(sender, members, messages, deadline)
-                if outcome.sent and not result.sent:
-                    self.store.target_succeeded(members[0]["target_id"], masked(target), utc_now())
+            return Pass()
+        try:
+            return self._deliver_with(sender, by_article, messages, deadline, stop)
+        finally:
+            sender.close()
+
+    def _deliver_with(self, sender, by_article: dict, messages: "Messages", deadline: float, stop) -> Pass:
+        """Send the alerts CLAIM_CHUNK claimed at a time, until one fails."""
+        result = Pass()
+        alerts = [members for deliveries in by_article.values() for members in self._alerts_of(deliveries)]
+        for start in range(0, len(alerts), CLAIM_CHUNK):
+            if _out_of_time(deadline, stop):
+                result.more = True
+                break
+            chunk = self.store.claim_alerts([(members, alert_key(members))
+                                             for members in alerts[start:start + CLAIM_CHUNK]],
+                                            utc_now(), self.claim_lease)
+            outcome = self._send_chunk(sender, chunk, messages, deadline, stop)
+            if outcome.sent and not result.sent:
+                self.store.target_succeeded(alerts[0][0]["target_id"], masked(sender.target), utc_now())
+            result.add(outcome)
+            if outcome.failed or outcome.more:
+                if outcome.retry_at:  # the target's other alerts wait for its retry: one timeout per pass
+                    waiting = [delivery["_id"] for later in alerts[start + CLAIM_CHUNK:] for delivery in later]
+                    self.store.postpone_deliveries(waiting, outcome.retry_at)
+                break
+        return result
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """How long a claimed chunk keeps other senders off: past the time its sends may take."""
+        return timedelta(seconds=CLAIM_CHUNK * self.settings.timeout + 60)
+
+    def _send_chunk(self, sender, chunk: list[list[dict]], messages: "Messages", deadline: float, stop) -> Pass:
+        """Send claimed alerts in turn and record the sent ones in one write; after
+        a failure, or at the deadline, release the rest."""
+        result, sent = Pass(), []
+        for number, claimed in enumerate(chunk):
+            unsent = chunk[number + 1:]
+            if _out_of_time(deadline, stop):
+                result.more, unsent = True, chunk[number:]
+            else:
+                outcome = self._send(sender, claimed, messages, deadline)
                 result.add(outcome)
-                if outcome.failed:
-                    return result  # the rest wait for the next pass: one timeout per dead target per pass
+                sent += claimed if outcome.sent else []
+            if result.failed or result.more:
+                if unsent:
+                    self.store.release_deliveries([delivery for alert in unsent for delivery in alert],
+                                                  until=result.retry_at)
+                break
+        if sent:
+            self.store.finish_deliveries(sent, {"status": DELIVERY_SENT, "sent_at": utc_now(),
+                                                "alerted_at": self.settings.clock(), "last_error": None})
         return result
 
     def _alerts_of(self, deliveries: list[dict]) -> list[list[dict]]:
@@ -213,11 +254,9 @@ class Outbox:
             return alerts
         return alerts + [fresh]
 
-    def _send(self, sender, members: list[dict], messages: "Messages", deadline: float) -> Pass:
-        key = members[0].get("batch") or str(members[0]["change_id"])
-        claimed = self.store.claim_deliveries(members, utc_now(), self.settings.lease, key)
-        if not claimed:
-            return Pass()  # another sender has them
+    def _send(self, sender, claimed: list[dict], messages: "Messages", deadline: float) -> Pass:
+        """Send one claimed alert; a failure is recorded here, a success by the caller."""
+        key = claimed[0]["batch"]
         message = messages.of(key, [delivery["change_id"] for delivery in claimed])
         if message is None:
             self._give_up(claimed, "the change records are gone")
@@ -227,8 +266,6 @@ class Outbox:
         error = sender.send(key, body, title, text, timeout)
         if error is not None:
             return self._failed(claimed, error)
-        self.store.finish_deliveries(claimed, {"status": DELIVERY_SENT, "sent_at": utc_now(),
-                                               "alerted_at": self.settings.clock(), "last_error": None})
         self.counters.inc("newscrawler/alerts/sent")
         logger.debug("Alert %s sent to %s: %d change(s) of %s", key, masked(sender.target), len(claimed),
                      claimed[0]["url"])
@@ -253,10 +290,10 @@ class Outbox:
 
     def _give_up(self, deliveries: list[dict], error: str) -> None:
         if "lease_owner" not in deliveries[0]:  # not claimed yet
-            deliveries = self.store.claim_deliveries(deliveries, utc_now(), self.settings.lease,
-                                                     str(deliveries[0]["change_id"]))
-            if not deliveries:
+            claimed = self.store.claim_alerts([(deliveries, alert_key(deliveries))], utc_now(), self.claim_lease)
+            if not claimed:
                 return
+            deliveries = claimed[0]
         self.store.finish_deliveries(deliveries, {"status": DELIVERY_FAILED, "last_error": error})
         self.counters.inc("newscrawler/alerts/given_up", len(deliveries))
         logger.error("Giving up an alert to %s of %s: %s", masked(deliveries[0]["target"]), deliveries[0]["url"],
@@ -284,6 +321,15 @@ class Outbox:
                 return total
             time.sleep(wait)
 
+
+
+def alert_key(deliveries: list[dict]) -> str:
+    """The idempotency key of an alert: kept from an earlier attempt, else its first change record's id."""
+    return deliveries[0].get("batch") or str(deliveries[0]["change_id"])
+
+
+def _out_of_time(deadline: float, stop: threading.Event | None) -> bool:
+    return time.monotonic() >= deadline or bool(stop and stop.is_set())
 
 
 class Messages:

@@ -22,17 +22,21 @@ class WebhookSender:
 
     def __init__(self, url: str):
         self.target = url
+        self.session = requests.Session()  # one connection for a pass's alerts, where the server keeps it open
 
     def send(self, key: str, body: dict, title: str, text: str, timeout: float) -> str | None:
         headers = {"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": USER_AGENT}
         try:
             # no redirects: a webhook that moved is a failure to report, not a hop to follow
-            response = requests.post(self.target, data=json.dumps(body).encode(), headers=headers,
-                                     timeout=timeout, allow_redirects=False)
-            response.close()
+            with self.session.post(self.target, data=json.dumps(body).encode(), headers=headers,
+                                   timeout=timeout, allow_redirects=False) as response:
+                status = response.status_code
         except requests.RequestException as error:
             return f"{type(error).__name__}: {error}"[:300]
-        return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        return None if 200 <= status < 300 else f"HTTP {status}"
+
+    def close(self) -> None:
+        self.session.close()
 
 
 class AppriseSender:
@@ -52,6 +56,9 @@ class AppriseSender:
             return None
         said = [entry.message for entry in result.logs() if getattr(entry, "message", None)]
         return (said[-1] if said else f"Apprise: {result.status.name.lower()}")[:300]
+
+    def close(self) -> None:
+        pass
 
 
 def apprise_notifier(url: str):
