@@ -86,7 +86,7 @@ def start_receiver() -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, __file__, "--receiver", str(port)])
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(600):  # its imports take a while on a busy machine
         try:
             received(url)
             return process, url

@@ -9,15 +9,15 @@
    delivery (`alert_deliveries`, _id "<change id>/<target id>", inserted only
    if absent), then the mark is cleared. A crash in between matches again and
    queues nothing twice.
-3. Sending (`Outbox.deliver`). A target's due deliveries of one article are
-   sent as one alert (a burst, see below), claimed with a lease so that two
+3. Sending (`Outbox.deliver`). Each due delivery is sent as one alert (or a
+   burst of one article's, see below), claimed with a lease so that two
    senders never send the same one at once; its idempotency key is the id of
    the first change record it covers, kept across retries. A failure backs off
    (NEWSCRAWLER_ALERTS_RETRY_SECONDS, doubling, at most an hour) until
    NEWSCRAWLER_ALERTS_MAX_ATTEMPTS; a target that fails
    NEWSCRAWLER_ALERTS_FAILING_AFTER times in a row is marked failing
-   (`alert_targets`). Each target is sent to in a thread of its own, and a
-   target that fails is left alone for the rest of the pass, so a dead one
+   (`alert_targets`). Each target is sent to in a thread of its own, and the
+   other alerts of a target that fails wait for its retry, so a dead one
    costs one timeout per pass and never holds up another.
 
 Delivery is at least once: a sender killed after the receiver took an alert
@@ -27,7 +27,7 @@ Bursts: with NEWSCRAWLER_ALERTS_BURST_MINUTES = W > 0, a target gets at most
 one alert of an article per W minutes of the crawl's clock. The first change
 alerts at once; changes detected within W after it wait until W has passed,
 then go as one alert naming them all, and the window starts again. With
-crawls every 30 minutes and W = 60, crawl 1 alerts change A, crawl 2 holds
+crawls every 30 minutes and W = 45, crawl 1 alerts change A, crawl 2 holds
 change B, crawl 3 (an hour after crawl 1) sends B together with crawl 3's own
 change C, if any. W = 0 (the default): every change alerts on its own.
 """
@@ -39,10 +39,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from newscrawler.alerts.config import AlertSettings
 from newscrawler.alerts.message import message_text, webhook_body
 from newscrawler.alerts.senders import masked, sender_for
 from newscrawler.alerts.subscriptions import BadSubscription, Subscription, from_setting, matches, target_id
-from newscrawler.alerts.config import AlertSettings
 from newscrawler.changewords import changed_passages
 from newscrawler.clock import utc_now
 from newscrawler.diffing import diff_versions
@@ -342,23 +342,23 @@ class Messages:
         ids = list({delivery["change_id"]: None for delivery in due})
         self.changes = {change["_id"]: change for batch in lookup_batches(ids)
                         for change in outbox.store.changes_by_ids(batch)}
-        self.built: dict[tuple, tuple[dict, str, str]] = {}
+        self.full: dict = {}  # change records with their paragraph ops (recomputed for summarised ones)
+        self.built: dict[tuple, tuple[dict, str, str]] = {}  # by (key, change ids...)
 
     def of(self, key: str, change_ids: list) -> tuple[dict, str, str] | None:
         """(webhook body, title, text) of the alert with this key covering these
         change records, or None if none of them is stored any more."""
-        ids = tuple(sorted(set(change_ids)))
-        if ids not in self.built:
-            changes = sorted((self._full(change_id) for change_id in ids if change_id in self.changes),
+        alert = (key, *sorted(set(change_ids)))
+        if alert not in self.built:
+            changes = sorted((self._full(change_id) for change_id in alert[1:] if change_id in self.changes),
                              key=lambda change: change["to_version"])
             if not changes:
                 return None
             base_url = self.outbox.settings.base_url
-            self.built[ids] = (webhook_body(key, changes, base_url), *message_text(changes, base_url))
-        return self.built[ids]
+            self.built[alert] = (webhook_body(key, changes, base_url), *message_text(changes, base_url))
+        return self.built[alert]
 
     def _full(self, change_id) -> dict:
-        change = self.changes[change_id]
-        if change.get("summarised") and "paragraphs" not in change:
-            change = self.changes[change_id] = {**self.outbox.with_words(change)}
-        return change
+        if change_id not in self.full:
+            self.full[change_id] = self.outbox.with_words(self.changes[change_id])
+        return self.full[change_id]
