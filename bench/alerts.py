@@ -92,6 +92,7 @@ def start_receiver() -> tuple[subprocess.Popen, str]:
             return process, url
         except OSError:
             time.sleep(0.05)
+    process.kill()
     raise RuntimeError("the receiver did not start")
 
 
@@ -117,10 +118,11 @@ def main(argv=None) -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
     pages = PageSet(args.pages)
     site = BenchSite(pages).start()
-    receiver, receiver_url = start_receiver()
     database = "bench_alerts"
     rows, by_kind = [], {"none": [], "ten": [], "ten, 1 s": []}
+    receiver = None
     try:
+        receiver, receiver_url = start_receiver()
         with secantus_server() as db:
             settings = crawl_settings(args.concurrency, args.concurrency, db.uri, database)
             run_crawl("run 1 new", bbc_crawl_command(site.feed_url, settings), log_dir, db)
@@ -144,8 +146,9 @@ def main(argv=None) -> int:
                           f"{result.wall_seconds:.1f} s wall", flush=True)
     finally:
         site.stop()
-        receiver.kill()
-        receiver.wait()
+        if receiver is not None:
+            receiver.kill()
+            receiver.wait()
 
     print()
     print_table(["crawl", "pages", "changed", "edited", "POSTs received", "alerts sent", "elapsed s", "pages/s",

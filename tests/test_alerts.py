@@ -6,7 +6,7 @@ from datetime import timedelta
 import feedparser
 import pytest
 
-from newscrawler.alerts.config import AlertSettings
+from newscrawler.alerts.config import AlertSettings, change_document
 from newscrawler.alerts.message import message_text, webhook_body
 from newscrawler.alerts.outbox import Outbox
 from newscrawler.alerts.senders import masked
@@ -138,6 +138,11 @@ def test_a_change_record_carries_its_alert_mark_and_diff_text_from_its_insert(st
     changes = store.changes(MINISTER_URL)
     assert [change["alerts"] for change in changes] == ["pending", "pending"]
     assert changes[0]["diff_text"] == diff_text(SUBSTANTIVE)
+
+
+def test_with_alerts_off_change_records_carry_no_mark():
+    assert "alerts" not in change_document(SUBSTANTIVE, alerting=False)
+    assert change_document(SUBSTANTIVE, alerting=True)["alerts"] == "pending"
 
 
 def test_matching_again_after_a_crash_queues_nothing_twice(store):

@@ -23,6 +23,7 @@ class AlertSettings:
     timeout: float = 10.0
     flush_seconds: float = 30.0
     interval: float = 10.0
+    crawl_share: float = 0.05  # of the crawl's time that delivery may take while pages are crawled
     retry_seconds: float = 30.0
     max_attempts: int = 8
     failing_after: int = 3
@@ -39,6 +40,7 @@ class AlertSettings:
             timeout=settings.getfloat("NEWSCRAWLER_ALERTS_TIMEOUT_SECONDS", cls.timeout),
             flush_seconds=settings.getfloat("NEWSCRAWLER_ALERTS_FLUSH_SECONDS", cls.flush_seconds),
             interval=settings.getfloat("NEWSCRAWLER_ALERTS_INTERVAL_SECONDS", cls.interval),
+            crawl_share=min(1.0, max(0.01, settings.getfloat("NEWSCRAWLER_ALERTS_CRAWL_SHARE", cls.crawl_share))),
             retry_seconds=settings.getfloat("NEWSCRAWLER_ALERTS_RETRY_SECONDS", cls.retry_seconds),
             max_attempts=settings.getint("NEWSCRAWLER_ALERTS_MAX_ATTEMPTS", cls.max_attempts),
             failing_after=settings.getint("NEWSCRAWLER_ALERTS_FAILING_AFTER", cls.failing_after),

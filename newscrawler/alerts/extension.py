@@ -1,7 +1,8 @@
 """Alert delivery during a crawl, off its hot path.
 
 A thread of its own matches new change records to the subscriptions and
-sends what is due every NEWSCRAWLER_ALERTS_INTERVAL_SECONDS; when the spider
+sends what is due every NEWSCRAWLER_ALERTS_INTERVAL_SECONDS, taking no more
+than NEWSCRAWLER_ALERTS_CRAWL_SHARE of the crawl's time; when the spider
 closes, it delivers what is pending for at most NEWSCRAWLER_ALERTS_FLUSH_SECONDS
 (each request within its timeout), in a worker thread, and adds its counts to
 the crawl's stats. What is still pending then waits for the next crawl or
@@ -69,17 +70,24 @@ class AlertDelivery:
         return self.outbox
 
     def _deliver_while_crawling(self) -> None:
-        while not self.stop.wait(self.settings.interval):
+        """A pass every interval, but never more than `crawl_share` of the time:
+        after a pass that took t seconds the next waits t * (1 - share) / share
+        at least, so delivery slows the crawl by no more than that share."""
+        wait = self.settings.interval
+        while not self.stop.wait(wait):
+            started = time.monotonic()
             try:
                 outbox = self._open_outbox()
                 if outbox is None:
                     return
-                outbox.run_pass(time.monotonic() + self.settings.interval, self.stop)
+                outbox.run_pass(started + self.settings.interval, self.stop)
             except DatabaseError as error:  # the database away for a while: the next pass tries again
                 logger.warning("Alert delivery paused: %s", error)
             except Exception:  # a bug must not end delivery for the rest of the crawl, nor the crawl
                 logger.exception("Alert delivery failed; trying again in %s s", self.settings.interval)
                 self.crawler.stats.inc_value("newscrawler/alerts/errors")
+            took = time.monotonic() - started
+            wait = max(self.settings.interval, took * (1 - self.settings.crawl_share) / self.settings.crawl_share)
 
     def _finish(self) -> None:
         if self.thread is not None:
