@@ -21,6 +21,9 @@ Custom settings, each read in one place, where its default is kept (README.md,
   holding doubtful versions, retrying and journaling (pipelines.revisions).
 - NEWSCRAWLER_WEB_BASE_URL, NEWSCRAWLER_WEB_THREADS, NEWSCRAWLER_WEB_TIMEOUT_SECONDS,
   NEWSCRAWLER_WEB_CONNECTION_LIMIT: the web view (reading.web, `newscrawler serve`).
+- NEWSCRAWLER_ALERTS, NEWSCRAWLER_ALERTS_*: pushed alerts, extra subscriptions,
+  delivery timeouts, retries and bursts; NEWSCRAWLER_WEB_BASE_URL: where their
+  links to the web view point (alerts.outbox.AlertSettings).
 """
 import os
 from pathlib import Path
@@ -65,6 +68,8 @@ DOWNLOADER_MIDDLEWARES = {
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 EXTENSIONS = {
     "newscrawler.summary.CrawlSummary": 500,
+    # pushed alerts of changes: delivered in a thread of their own, and before the crawl exits
+    "newscrawler.alerts.extension.AlertDelivery": 510,
 }
 
 ITEM_PIPELINES = {

@@ -7,6 +7,10 @@ indexes made here are a public interface (see README.md, "Data in MongoDB"):
 - `revisions`: one document per stored version, unique on (article_id, version).
 - `changes`: one document per new version from the second on, unique on
   (article_id, to_version).
+- `alert_subscriptions`, `alert_deliveries`, `alert_targets`: pushed alerts
+  (newscrawler/alerts/): who wants which changes, the outbox of alerts per
+  change and target, and how each target fares. A change record stored while
+  alerts are on carries `alerts: "pending"` from its own insert.
 
 The unique indexes are what keeps two crawls at once from writing the same
 version twice: an insert that loses the race raises `VersionTaken`, and the
@@ -28,8 +32,9 @@ from pathlib import Path
 
 import bson
 from bson.errors import InvalidDocument
-from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne, WriteConcern
-from pymongo.errors import ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError, WriteError
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateMany, UpdateOne, WriteConcern
+from pymongo.errors import (BulkWriteError, ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError,
+                            WriteError)
 
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
 from newscrawler.urls import article_id
@@ -55,6 +60,13 @@ INDEXES = {
         ([("article_id", ASCENDING), ("to_version", ASCENDING)], {"unique": True, "name": "article_to_version"}),
         ([("detected_at", DESCENDING)], {"name": "detected_at"}),
         ([("source", ASCENDING), ("detected_at", DESCENDING)], {"name": "source_detected_at"}),
+        # only change records waiting to be matched to alert subscriptions carry the field
+        ([("alerts", ASCENDING)], {"name": "alerts_pending", "sparse": True}),
+    ],
+    "alert_deliveries": [
+        ([("status", ASCENDING), ("next_attempt", ASCENDING)], {"name": "status_next_attempt"}),
+        ([("target_id", ASCENDING), ("article_id", ASCENDING), ("alerted_at", DESCENDING)],
+         {"name": "target_article_alerted"}),
     ],
     "articles": [
         ([("source", ASCENDING), ("last_changed", DESCENDING)], {"name": "source_last_changed"}),
@@ -83,12 +95,18 @@ LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "c
 # Server error codes for a document over the size limit (the driver usually refuses it first).
 TOO_LARGE_CODES = {10334, 17419}
 # The text fields of a change record, which its last summarised form leaves to the revisions.
-CHANGE_TEXT_FIELDS = ("old_headline", "new_headline", "old_byline", "new_byline")
+CHANGE_TEXT_FIELDS = ("old_headline", "new_headline", "old_byline", "new_byline", "diff_text")
+DUPLICATE_KEY = 11000
+ALERT_PENDING = "pending"  # a change record's `alerts` until it is matched to the subscriptions
+DELIVERY_PENDING, DELIVERY_SENT, DELIVERY_FAILED = "pending", "sent", "failed"
+RELEASED_DELIVERY = {"lease_until": "", "lease_owner": ""}
 
 
 # Raised by any store method when the server cannot be reached (it went away,
 # a network timeout): the caller may retry later or journal the item.
 DatabaseAway = ConnectionFailure
+# Any error of the database or the driver, for callers that only need to know something failed.
+DatabaseError = PyMongoError
 
 
 class StorageUnavailable(RuntimeError):
@@ -605,6 +623,137 @@ class RevisionStore:
             {"$limit": limit},
             {"$project": self.ARTICLE_LIST_FIELDS},
         ]))
+
+
+    # Alerts (newscrawler/alerts/): subscriptions, and the outbox. A change
+    # record stored while alerts are on carries `alerts: "pending"` from its
+    # own insert; matching it to the subscriptions queues one delivery per
+    # target (an upsert keyed by change and target, so doing it twice queues
+    # nothing more), then clears the mark.
+
+    def add_subscription(self, document: dict) -> None:
+        self.db.alert_subscriptions.insert_one(document)
+
+    def subscriptions(self) -> list[dict]:
+        return list(self.db.alert_subscriptions.find().sort("created_at", ASCENDING))
+
+    def remove_subscription(self, subscription_id: str) -> dict | None:
+        """The removed subscription, or None if there was none with this id."""
+        return self.db.alert_subscriptions.find_one_and_delete({"_id": subscription_id})
+
+    def changes_to_alert(self, limit: int) -> list[dict]:
+        """Change records still marked pending (served by the sparse alerts_pending index)."""
+        return list(self.db.changes.find({"alerts": ALERT_PENDING}).hint("alerts_pending").limit(limit))
+
+    def changes_by_ids(self, change_ids: list) -> list[dict]:
+        return list(self.db.changes.find({"_id": {"$in": change_ids}}).sort("to_version", ASCENDING))
+
+    def queue_deliveries(self, deliveries: list[dict]) -> None:
+        """Insert deliveries not queued yet (their _id: change id and target id); the
+        journal has them once the marks of their change records are cleared (a
+        journaled write after them), see clear_alert_marks."""
+        try:
+            self.db_before_journal.alert_deliveries.insert_many(deliveries, ordered=False)
+        except BulkWriteError as error:
+            if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", ())):
+                raise
+
+    def clear_alert_marks(self, change_ids: list) -> None:
+        for batch in lookup_batches(change_ids):
+            self.db.changes.update_many({"_id": {"$in": batch}}, {"$unset": {"alerts": ""}})
+
+    def due_deliveries(self, now, limit: int) -> list[dict]:
+        """Pending deliveries whose next attempt is due and that no sender holds, soonest first."""
+        return list(self.db.alert_deliveries.find(
+            {"status": DELIVERY_PENDING, "next_attempt": {"$lte": now}, "lease_until": {"$not": {"$gt": now}}},
+        ).sort("next_attempt", ASCENDING).limit(limit))
+
+    def last_alerted(self, target_id: str, article_id: str):
+        """When the target was last sent an alert of this article (the crawl's clock), or None."""
+        last = self.db.alert_deliveries.find_one(
+            {"target_id": target_id, "article_id": article_id, "status": DELIVERY_SENT},
+            projection={"alerted_at": 1}, sort=[("alerted_at", DESCENDING)])
+        return last and last.get("alerted_at")
+
+    def claim_alerts(self, alerts: list[tuple[list[dict], str]], now, lease: timedelta) -> list[list[dict]]:
+        """Claim alerts for sending, each (its pending deliveries, its key), in
+        one write: deliveries another sender holds are left out. The claimed
+        deliveries of each alert (alerts with none left out), with this claim's
+        token and the alert's key as `batch`.
+
+        Delivery bookkeeping is acknowledged before the journal has it: a crash
+        of the crawl loses none of it, a crash of the server at worst sends an
+        alert again, with the same key."""
+        token = uuid.uuid4().hex
+        claims = [(deliveries, {"lease_until": now + lease, "lease_owner": token, "batch": key})
+                  for deliveries, key in alerts]
+        result = self.db_before_journal.alert_deliveries.bulk_write([UpdateMany(
+            {"_id": {"$in": [delivery["_id"] for delivery in deliveries]}, "status": DELIVERY_PENDING,
+             "lease_until": {"$not": {"$gt": now}}}, {"$set": claim}) for deliveries, claim in claims], ordered=False)
+        if result.modified_count == sum(len(deliveries) for deliveries, _ in claims):
+            return [[{**delivery, **claim} for delivery in deliveries] for deliveries, claim in claims]
+        ids = [delivery["_id"] for deliveries, _ in claims for delivery in deliveries]
+        found = {delivery["_id"]: delivery
+                 for delivery in self.db.alert_deliveries.find({"_id": {"$in": ids}, "lease_owner": token})}
+        claimed = [[found[delivery["_id"]] for delivery in deliveries if delivery["_id"] in found]
+                   for deliveries, _ in claims]
+        return [deliveries for deliveries in claimed if deliveries]
+
+    def release_deliveries(self, claimed: list[dict], until=None) -> None:
+        """Release claimed deliveries unsent, due again at `until` if given."""
+        update = {"$unset": RELEASED_DELIVERY}
+        if until is not None:
+            update["$set"] = {"next_attempt": until}
+        self.db_before_journal.alert_deliveries.update_many(
+            {"_id": {"$in": [delivery["_id"] for delivery in claimed]}, "lease_owner": claimed[0]["lease_owner"]},
+            update)
+
+    def finish_deliveries(self, claimed: list[dict], fields: dict) -> None:
+        """Record the outcome of an attempt to send claimed deliveries, and release them."""
+        self.db_before_journal.alert_deliveries.update_many(
+            {"_id": {"$in": [delivery["_id"] for delivery in claimed]}, "lease_owner": claimed[0]["lease_owner"]},
+            {"$set": fields, "$unset": RELEASED_DELIVERY, "$inc": {"attempts": 1}})
+
+    def postpone_deliveries(self, delivery_ids: list[str], until) -> None:
+        """Leave these pending deliveries out of the due ones until `until`, unless claimed meanwhile."""
+        self.db.alert_deliveries.update_many(
+            {"_id": {"$in": delivery_ids}, "status": DELIVERY_PENDING, "lease_owner": {"$exists": False}},
+            {"$set": {"next_attempt": until}})
+
+    def cancel_deliveries(self, target_id: str) -> int:
+        """Drop a target's pending deliveries (nobody subscribes to it any more); how many."""
+        return self.db.alert_deliveries.delete_many({"target_id": target_id, "status": DELIVERY_PENDING}).deleted_count
+
+    def target_succeeded(self, target_id: str, shown: str, now) -> None:
+        self.db_before_journal.alert_targets.update_one(
+            {"_id": target_id},
+            {"$set": {"target": shown, "failures": 0, "failing": False, "last_success_at": now}}, upsert=True)
+
+    def target_failed(self, target_id: str, shown: str, error: str, now, failing_after: int) -> bool:
+        """Count a failure of the target; True if it has now failed `failing_after` times in a row."""
+        self.db_before_journal.alert_targets.update_one(
+            {"_id": target_id},
+            {"$set": {"target": shown, "last_error": error, "last_failure_at": now}, "$inc": {"failures": 1}},
+            upsert=True)
+        marked = self.db_before_journal.alert_targets.update_one(
+            {"_id": target_id, "failures": {"$gte": failing_after}, "failing": {"$ne": True}},
+            {"$set": {"failing": True, "failing_since": now}})
+        return marked.modified_count == 1
+
+    def alert_targets(self) -> list[dict]:
+        return list(self.db.alert_targets.find())
+
+    def delivery_counts(self) -> dict[tuple[str, str], int]:
+        """Deliveries by (target id, status)."""
+        grouped = self.db.alert_deliveries.aggregate([
+            {"$group": {"_id": {"target_id": "$target_id", "status": "$status"}, "count": {"$sum": 1}}}])
+        return {(group["_id"]["target_id"], group["_id"]["status"]): group["count"] for group in grouped}
+
+    def count_pending_deliveries(self) -> int:
+        return self.db.alert_deliveries.count_documents({"status": DELIVERY_PENDING})
+
+    def count_changes_to_alert(self) -> int:
+        return self.db.changes.count_documents({"alerts": ALERT_PENDING}, hint="alerts_pending")
 
 
 # The paragraph ops of a change record other than "equal" (an absent list stays absent).

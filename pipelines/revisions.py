@@ -35,6 +35,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.exceptions import CloseSpider, DropItem
 
+from newscrawler.alerts.config import AlertSettings, change_document
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ChangeItem
 from newscrawler.schedule import STATUS_REASONS, Schedule
 from newscrawler.schedule import GONE as STATUS_GONE
@@ -111,7 +112,8 @@ class RevisionPipeline:
 
     def __init__(self, store: RevisionStore, stats, schedule: Schedule, journal: Journal,
                  retries: int = DEFAULT_RETRIES, retry_delay: float = DEFAULT_RETRY_SECONDS,
-                 away_cooldown: float = DEFAULT_AWAY_SECONDS, suspect_shrink: float = DEFAULT_SUSPECT_SHRINK):
+                 away_cooldown: float = DEFAULT_AWAY_SECONDS, suspect_shrink: float = DEFAULT_SUSPECT_SHRINK,
+                 alerting: bool = False):
         self.store = store
         self.stats = stats
         self.schedule = schedule
@@ -121,6 +123,7 @@ class RevisionPipeline:
         self.away_cooldown = away_cooldown
         self.away_until = 0.0
         self.suspect_shrink = suspect_shrink
+        self.alerting = alerting  # change records carry the alert outbox's mark from their insert
         self.stats_lock = threading.Lock()
 
     @classmethod
@@ -136,6 +139,7 @@ class RevisionPipeline:
             retry_delay=settings.getfloat("NEWSCRAWLER_STORAGE_RETRY_SECONDS", cls.DEFAULT_RETRY_SECONDS),
             away_cooldown=settings.getfloat("NEWSCRAWLER_STORAGE_AWAY_SECONDS", cls.DEFAULT_AWAY_SECONDS),
             suspect_shrink=settings.getfloat("NEWSCRAWLER_SUSPECT_SHRINK", cls.DEFAULT_SUSPECT_SHRINK),
+            alerting=AlertSettings.from_settings(settings).enabled,
         )
 
     def open_spider(self):
@@ -365,7 +369,8 @@ class RevisionPipeline:
     def _store_change(self, revision: dict) -> ChangeItem:
         previous = self.store.revision(revision["article_id"], revision["version"] - 1)
         change = change_record(previous, revision)
-        if self.store.add_change(dict(ItemAdapter(change))):  # asdict() would walk every word op: 1 ms a change
+        # asdict() would walk every word op: 1 ms a change
+        if self.store.add_change(change_document(dict(ItemAdapter(change)), self.alerting)):
             self._count("newscrawler/changes/summarised")
             logger.warning("Change record of %s version %d is too large for one document: stored summarised, "
                            "without its words", revision["url"], revision["version"])

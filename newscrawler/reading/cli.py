@@ -5,6 +5,7 @@
     newscrawler changes [--since 2h]         recent changes, one line each
     newscrawler articles [--search WORDS]    totals, and the tracked articles (or those found)
     newscrawler serve [--port 8080]          the read-only web view
+    newscrawler alerts add|list|remove|send|status   pushed alerts of changes
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
@@ -21,6 +22,7 @@ from itertools import zip_longest
 from scrapy.utils.project import get_project_settings
 
 from newscrawler.clock import clock_from_settings
+from newscrawler.alerts import commands as alert_commands
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.reading.presentation import (
     ANSI, CONTEXT, PLAIN, Comparison, ComparisonPage, Fold, Markup, Parts, article_facts, change_summary,
@@ -108,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--base-url", help="the view's public address, which starts the links in feeds "
                                                  "(default: NEWSCRAWLER_WEB_BASE_URL, else http://HOST:PORT/)")
     serve_parser.set_defaults(run=serve)
+
+    alerts_parser = commands.add_parser("alerts", help="pushed alerts of changes: subscriptions and delivery")
+    alert_commands.add_arguments(alerts_parser)
+    alerts_parser.set_defaults(run=alerts)
     return parser
 
 
@@ -272,6 +278,11 @@ def serve(store: RevisionStore, args, out) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def alerts(store: RevisionStore, args, out) -> int:
+    """`alerts add|list|remove|send|status`: their logic is in newscrawler.alerts.commands."""
+    return args.alert_run(store, project_settings(args.settings), args, out)
 
 
 # Plain-text rendering of a comparison

@@ -1,18 +1,20 @@
 """RSS 2.0 feeds of detected changes: overall, per source and per article.
 
 Pure: takes change documents as stored and the web view's base URL (from
-configuration, never from a request), returns the feed as UTF-8 bytes. Each
-entry links to the change's comparison page, says what changed in one line,
-then quotes the words removed and inserted, from the changed paragraph ops the
-document carries (RevisionStore.find_changes_with_words gives the first few).
+configuration, never from a request), returns the feed as UTF-8 bytes. Each entry (its GUID the
+change record's id) links to the change's comparison page, says what changed
+in one line, then quotes the words removed and inserted: the `diff_text`
+stored with the change, or, for a record stored before it, computed from the
+paragraph ops it carries (bounded either way).
 """
 import html
 import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 
+from newscrawler.changewords import diff_text
 from newscrawler.reading.presentation import (
-    article_path, as_utc, change_summary, changed_words, compare_path, feed_path, list_path, significance,
+    article_path, as_utc, change_summary, compare_path, feed_path, list_path, significance,
 )
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -55,12 +57,14 @@ def _add_entry(channel: ET.Element, change: dict, base_url: str) -> None:
     _text(item, "title", change.get("new_headline") or change["url"])
     _text(item, "link", link)
     summary = (f"{change_summary(change)} ({significance(change)}); "
-               f"version {change['from_version']} to {change['to_version']} of {change['url']}.")
+               f"version {change['from_version']} to {change['to_version']} of {change['url']}")
+    words = change.get("diff_text") or diff_text(change)
     # A description is HTML to feed readers: quoted article text must stay text.
-    _text(item, "description", html.escape(" ".join([summary, *changed_words(change)]), quote=False))
+    _text(item, "description", html.escape(f"{summary}.\n{words}" if words else summary, quote=False))
     _text(item, "category", change["source"])
     _text(item, "pubDate", _rfc822(change["detected_at"]))
-    ET.SubElement(item, "guid", isPermaLink="true").text = link
+    guid = f"urn:newscrawler:change:{change['_id']}" if "_id" in change else link
+    ET.SubElement(item, "guid", isPermaLink="false" if "_id" in change else "true").text = guid
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:

@@ -114,51 +114,6 @@ def article_facts(article: dict, version_count: int, changes: list[dict]) -> lis
     ]
 
 
-QUOTED_CHARACTERS = 200  # longest run of words quoted in a one-paragraph description
-
-
-def changed_words(change: dict, limit: int = 10) -> list[str]:
-    """What a change removed and inserted, one sentence per changed paragraph (the
-    headline first, at most `limit` paragraphs), from the ops the record carries."""
-    sentences = []
-    if change.get("headline_changed"):
-        words = diff_words(change.get("old_headline") or "", change.get("new_headline") or "")
-        sentences.append(f"Headline: {_removed_and_inserted(words)}.")
-    ops = [op for op in change.get("paragraphs") or [] if op.get("op") in ("edited", "added", "removed")]
-    for op in ops[:limit]:
-        if op["op"] == "edited":
-            sentences.append(f"Paragraph {op['new_index'][0] + 1}: {_removed_and_inserted(op['words'])}.")
-        elif op["op"] == "added":
-            sentences.append(f"Paragraph {op['new_index'] + 1} added: {_quoted(op['text'])}.")
-        else:
-            sentences.append(f"Paragraph removed: {_quoted(op['text'])}.")
-    counts = change.get("counts") or {}
-    unshown = sum(counts.get(kind, 0) for kind in ("edited", "added", "removed")) - min(len(ops), limit)
-    if unshown > 0:
-        stored = "" if ops or not change.get("summarised") else " (too many to store their words)"
-        sentences.append(f"{unshown} {'more ' if ops else ''}paragraph{'s' if unshown != 1 else ''} "
-                         f"changed{stored}.")
-    return sentences
-
-
-def _removed_and_inserted(words: list[list[str]]) -> str:
-    removed = [text for tag, text in _joined_runs(words) if tag == "delete" and text.strip()]
-    inserted = [text for tag, text in _joined_runs(words) if tag == "insert" and text.strip()]
-    said = []
-    if removed:
-        said.append("removed " + ", ".join(map(_quoted, removed)))
-    if inserted:
-        said.append("inserted " + ", ".join(map(_quoted, inserted)))
-    return "; ".join(said) or "whitespace changed"
-
-
-def _quoted(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > QUOTED_CHARACTERS:
-        text = text[:QUOTED_CHARACTERS].rsplit(" ", 1)[0] + " …"
-    return f"“{text}”"
-
-
 # ------------------------------------------------------------------- links
 
 def list_path(source: str | None = None, substantive_only: bool = False, page: int = 1) -> str:
