@@ -12,7 +12,7 @@
 """
 from newscrawler.diffing import diff_words
 
-QUOTED_CHARACTERS = 300  # of one quoted passage
+QUOTED_CHARACTERS = 200  # of one quoted passage
 SHOWN_PARAGRAPHS = 10
 MAX_DIFF_TEXT = 3000  # characters of a whole diff_text
 CHANGED_OPS = ("edited", "added", "removed")

@@ -58,17 +58,22 @@ def test_markup_in_headlines_is_escaped_text_in_the_xml():
     assert b"<script>" not in feed and b"&lt;script&gt;" in feed
 
 
+def one_line(text: str) -> str:
+    """A feed description as a reader shows it: line breaks are spaces in HTML."""
+    return " ".join(text.split())
+
+
 def test_empty_feed_is_valid():
     assert parse(changes_feed([], BASE_URL)).entries == []
 
 
 def test_entries_quote_the_removed_and_inserted_words():
     parsed = parse(changes_feed(MINISTER_CHANGES, BASE_URL))
-    assert parsed.entries[1].summary.endswith(
+    assert one_line(parsed.entries[1].summary).endswith(
         "of https://www.bbc.co.uk/news/uk-politics-12345678. Headline: removed “backs”; inserted “rejects”. "
         "Paragraph 2: removed “support”; inserted “oppose”. Paragraph removed: “Critics called it a waste of "
         "money.”. Paragraph 3 added: “A vote is expected next week.”.")
-    assert parsed.entries[0].summary.endswith("Paragraph 1: removed “Monday.”; inserted “Monday!”.")
+    assert one_line(parsed.entries[0].summary).endswith("Paragraph 1: removed “Monday.”; inserted “Monday!”.")
 
 
 def test_a_change_of_many_paragraphs_quotes_the_first_ones_and_counts_the_rest():
@@ -77,10 +82,10 @@ def test_a_change_of_many_paragraphs_quotes_the_first_ones_and_counts_the_rest()
     [change] = change_documents(MINISTER_URL, [(T0, "Headline", old), (T0, "Headline", new)])
     [entry] = parse(changes_feed([change], BASE_URL)).entries
     assert entry.summary.count("removed “one”; inserted “another”") == 10
-    assert entry.summary.endswith("Paragraph 10: removed “one”; inserted “another”. 5 more paragraphs changed.")
+    assert one_line(entry.summary).endswith("Paragraph 10: removed “one”; inserted “another”. 5 more paragraphs changed.")
     change.update(summarised=True, paragraphs=None)
     [entry] = parse(changes_feed([change], BASE_URL)).entries
-    assert entry.summary.endswith("; version 1 to 2 of https://www.bbc.co.uk/news/uk-politics-12345678. "
+    assert one_line(entry.summary).endswith("; version 1 to 2 of https://www.bbc.co.uk/news/uk-politics-12345678. "
                                   "15 paragraphs changed (too many to store their words).")
 
 
