@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 EXTENSIONS = {
     "newscrawler.summary.CrawlSummary": 500,
+    # every check leaves the pipelines; feeds export only change records unless they name item_classes
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newscrawler.exports.ChangeFeedExporter": 0,
 }
 
 ITEM_PIPELINES = {
