@@ -79,6 +79,8 @@ ITEM_PIPELINES = {
 MONGO_URI = os.environ.get("MONGO_URI", "")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
 
-NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else os.getcwd()
+# Outside any project: empty, and data/ is the checkout's the package runs from, else the working directory's
+# (a scrapyd job); see embedded.default_data_dir.
+NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else ""
 NEWSCRAWLER_DATA_DIR = os.environ.get("NEWSCRAWLER_DATA_DIR", "")
 NEWSCRAWLER_NOW = ""

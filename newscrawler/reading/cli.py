@@ -4,9 +4,13 @@
     newscrawler diff URL [FROM TO]           two versions side by side (or --inline)
     newscrawler changes [--since 2h]         recent changes, one line each
     newscrawler serve [--port 8080]          the read-only web view
+    newscrawler db status|stop               the embedded database server: what runs, stop it
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
+The reading commands never create a data folder: with no MONGO_URI and no
+embedded database in NEWSCRAWLER_DATA_DIR (default: data/ of the project the
+package runs from), they say so and exit 2.
 """
 import argparse
 import logging
@@ -19,12 +23,13 @@ from itertools import zip_longest
 
 from scrapy.utils.project import get_project_settings
 
+from newscrawler import embedded
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.reading.presentation import (
     ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
     mark_words, printable, significance,
 )
-from newscrawler.storage import RevisionStore, StorageUnavailable
+from newscrawler.storage import RevisionStore, StorageUnavailable, data_dir, embedded_port
 from newscrawler.sources import article_id_of
 
 logger = logging.getLogger(__name__)
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "db":  # about the server itself: no store to open
+        return args.run(project_settings(args.settings), args, sys.stdout)
     try:
         store = open_store(args.settings)
     except (StorageUnavailable, EmbeddedServerError) as error:
@@ -87,15 +94,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve_parser.set_defaults(run=serve)
+    add_db_parser(commands)
     return parser
 
 
-def open_store(overrides: list[str]) -> RevisionStore:
+def project_settings(overrides: list[str]):
+    """newscrawler's settings, from whichever directory the command runs."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawler.settings")  # outside the project, no scrapy.cfg names it
     settings = get_project_settings()
     for override in overrides:
         name, _, value = override.partition("=")
         settings.set(name, value, priority="cmdline")
-    store = RevisionStore.from_settings(settings)
+    return settings
+
+
+def open_store(overrides: list[str]) -> RevisionStore:
+    store = RevisionStore.from_settings(project_settings(overrides), read_only=True)
     store.open()
     logger.info("Reading MongoDB at %s, database %r", store.uri, store.database_name)
     return store
@@ -262,3 +276,65 @@ def _find_article(store: RevisionStore, url: str) -> dict | None:
 
 def _print_lines(out, lines) -> None:
     out.write("\n".join(lines).rstrip("\n") + "\n")
+
+
+# `newscrawler db status|stop`: the embedded database server (newscrawler.embedded)
+
+def add_db_parser(commands) -> None:
+    db_parser = commands.add_parser("db", help="the embedded database server: status, stop")
+    db_parser.add_argument("action", choices=("status", "stop"),
+                           help="status: whether it runs, where, what it holds; stop: stop it cleanly")
+    db_parser.set_defaults(run=db_command)
+
+
+def db_command(settings, args, out) -> int:
+    """status: 0 if this data folder's server runs, 1 if not; stop: 0 once none runs. 2: an error."""
+    folder, port = data_dir(settings), embedded_port(settings)
+    if settings.get("MONGO_URI"):
+        print(f"MONGO_URI is set: crawls and commands use {redacted(settings.get('MONGO_URI'))}, "
+              f"not the embedded server.", file=out)
+    try:
+        if args.action == "stop":
+            return db_stop(folder, port, out)
+        return db_status(folder, port, out)
+    except EmbeddedServerError as error:
+        print(f"newscrawler: {error}", file=sys.stderr)
+        return 2
+
+
+def db_status(folder, port: int, out) -> int:
+    if not folder.is_dir():
+        message = embedded.no_database_message(folder.resolve())
+        print(message[0].upper() + message[1:], file=out)
+        return 1
+    server = embedded.running_server(folder, port)
+    size = f"{embedded.folder_size(folder / 'db') / 1e6:.1f} MB"
+    if server is None:
+        print(f"The embedded database server of {folder} is not running (data in {folder / 'db'}, {size}); "
+              "the next crawl or newscrawler command starts it.", file=out)
+        return 1
+    databases = embedded.database_counts(server.uri)
+    lines = [f"The embedded database server of {folder} is running at {server.uri}",
+             f"  pid        {server.pid}",
+             f"  data       {server.storage} ({size})",
+             f"  log        {folder / 'server.log'}",
+             "  databases  " + (", ".join(f"{name} ({count} articles)" for name, count in databases.items())
+                                or "none yet"),
+             "  stop it    newscrawler db stop"]
+    _print_lines(out, lines)
+    return 0
+
+
+def db_stop(folder, port: int, out) -> int:
+    server = embedded.stop_server(folder, port)
+    if server is None:
+        print(f"No embedded database server of {folder} is running.", file=out)
+    else:
+        print(f"Stopped the embedded database server at {server.uri} (pid {server.pid}, data in {server.storage}).",
+              file=out)
+    return 0
+
+
+def redacted(uri: str) -> str:
+    """The URI without its password."""
+    return re.sub(r"(//[^:/@]+:)[^@/]*@", r"\1***@", uri)
