@@ -4,13 +4,13 @@
     newscrawler diff URL [FROM TO]           two versions side by side (or --inline)
     newscrawler changes [--since 2h]         recent changes, one line each
     newscrawler serve [--port 8080]          the read-only web view
-    newscrawler db status|stop               the embedded database server: what runs, stop it
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
 The reading commands never create a data folder: with no MONGO_URI and no
 embedded database in NEWSCRAWLER_DATA_DIR (default: data/ of the project the
-package runs from), they say so and exit 2.
+package runs from), they say so and exit 2. `newscrawler db status|stop`
+tells whether the embedded server runs, what it holds, and stops it.
 """
 import argparse
 import logging
@@ -23,7 +23,6 @@ from itertools import zip_longest
 
 from scrapy.utils.project import get_project_settings
 
-from newscrawler import embedded
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.reading.presentation import (
     ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
@@ -31,6 +30,7 @@ from newscrawler.reading.presentation import (
 )
 from newscrawler.storage import RevisionStore, StorageUnavailable, data_dir, embedded_port
 from newscrawler.sources import article_id_of
+from newscrawler import embedded
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,12 @@ _TOKEN = re.compile(r"\S+\s*|\s+")
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # newscrawler's settings, wherever the command runs: outside the project no scrapy.cfg names them
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawler.settings")
+    if args.command == "db":  # about the server itself: no store to open
+        return db_command(args, sys.stdout)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.command == "db":  # about the server itself: no store to open
-        return args.run(project_settings(args.settings), args, sys.stdout)
     try:
         store = open_store(args.settings)
     except (StorageUnavailable, EmbeddedServerError) as error:
@@ -99,8 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def project_settings(overrides: list[str]):
-    """newscrawler's settings, from whichever directory the command runs."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawler.settings")  # outside the project, no scrapy.cfg names it
     settings = get_project_settings()
     for override in overrides:
         name, _, value = override.partition("=")
@@ -287,8 +287,9 @@ def add_db_parser(commands) -> None:
     db_parser.set_defaults(run=db_command)
 
 
-def db_command(settings, args, out) -> int:
+def db_command(args, out) -> int:
     """status: 0 if this data folder's server runs, 1 if not; stop: 0 once none runs. 2: an error."""
+    settings = project_settings(args.settings)
     folder, port = data_dir(settings), embedded_port(settings)
     if settings.get("MONGO_URI"):
         print(f"MONGO_URI is set: crawls and commands use {redacted(settings.get('MONGO_URI'))}, "
