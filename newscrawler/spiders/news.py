@@ -69,8 +69,9 @@ class SourceSpider(Spider):
             allow_private_address(feed_url)
 
     def default_feeds(self) -> list[str]:
-        """The source's feeds: NEWSCRAWLER_<NAME>_FEEDS if set, else its declaration's."""
-        return self.settings.getlist(feeds_setting(self.source.name)) or list(self.source.feeds)
+        """The source's feeds: NEWSCRAWLER_<NAME>_FEEDS if set (URLs separated by commas), else its declaration's."""
+        configured = [url.strip() for url in self.settings.getlist(feeds_setting(self.source.name)) if url.strip()]
+        return configured or list(self.source.feeds)
 
     def feeds(self) -> list[str]:
         return self.feed_urls or self.default_feeds()
