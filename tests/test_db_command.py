@@ -108,7 +108,8 @@ def test_outside_the_project_the_settings_and_their_environment_still_apply(tmp_
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     missing = tmp_path / "missing"
-    result = command_elsewhere(elsewhere, "history", "https://www.bbc.co.uk/news/uk-1", NEWSCRAWLER_DATA_DIR=str(missing))
+    result = command_elsewhere(elsewhere, "history", "https://www.bbc.co.uk/news/uk-1",
+                               NEWSCRAWLER_DATA_DIR=str(missing))
     assert result.returncode == 2
     assert f"no embedded database in {missing}: nothing was crawled into it" in result.stderr
     assert list(tmp_path.iterdir()) == [elsewhere] and list(elsewhere.iterdir()) == []  # no data/, no server.lock
