@@ -148,9 +148,9 @@ def open_pipelines(uri: str, database: str):
 
 
 def feed_pipelines(normalise, revisions, fields: list[dict]):
-    """Send items made from `fields` through both pipelines, one after the other; yields (item, result or
-    DropItem, seconds in normalise, seconds in revisions). A coroutine process_item is awaited, all
-    items in one event loop, as Scrapy's asyncio reactor would."""
+    """Send items made from `fields` through both pipelines, one after the other; yields (item, what the
+    revision pipeline passed on or the DropItem it raised, seconds in normalise, seconds in revisions).
+    A coroutine process_item is awaited, all items in one event loop, as Scrapy's asyncio reactor would."""
     import asyncio
     import inspect
     from datetime import timezone

@@ -16,12 +16,19 @@ recorded one). Anything else on the configured port (another data
 directory's server, a program that is not MongoDB) is left alone, and this
 directory's server is started on a free port instead, which `server.json`
 keeps for the next run. This module talks to pymongo only for that
-identity, with commands MongoDB has (`serverStatus`, a find and a replace).
+identity, with commands MongoDB has (`serverStatus`, a find and a replace),
+and to say what a running server holds (`newscrawler db status`).
+
+`running_server()` finds this directory's server without starting or
+writing anything; `stop_server()` stops it (SIGTERM, which secantusdb takes
+as a clean shutdown) and waits until its process is gone. Only a server
+identified as this directory's is ever stopped.
 """
 import fcntl
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +43,7 @@ from pymongo.errors import PyMongoError
 logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 30
 IDENTIFY_TIMEOUT_MS = 2000
 MARKER_DATABASE, MARKER_COLLECTION, MARKER_ID = "admin", "newscrawler_embedded", "identity"
 
@@ -146,8 +154,7 @@ def ensure_embedded_server(data_dir: Path, port: int, host: str = "127.0.0.1", r
     """
     data_dir = data_dir.resolve()
     if read_only and not data_dir.is_dir():
-        raise EmbeddedServerError(f"no embedded database in {data_dir}: nothing was crawled into it "
-                                  "(run from the project directory, or set NEWSCRAWLER_DATA_DIR or MONGO_URI)")
+        raise EmbeddedServerError(no_database_message(data_dir))
     try:
         with _locked(data_dir):
             state = _read_state(data_dir)
@@ -159,8 +166,13 @@ def ensure_embedded_server(data_dir: Path, port: int, host: str = "127.0.0.1", r
         raise EmbeddedServerError(f"cannot use the data directory {data_dir}: {error.strerror or error}") from error
     except PyMongoError as error:  # the server went away while being identified
         raise EmbeddedServerError(f"cannot use the embedded database server of {data_dir}: {error}") from error
-    _announce(server, data_dir)
+    _announce(server, data_dir, read_only)
     return server.uri
+
+
+def no_database_message(data_dir: Path) -> str:
+    return (f"no embedded database in {data_dir}: nothing was crawled into it "
+            "(run from the project directory, or set NEWSCRAWLER_DATA_DIR or MONGO_URI)")
 
 
 @contextmanager
@@ -171,21 +183,115 @@ def _locked(data_dir: Path):
         yield
 
 
-def _own_server(data_dir: Path, host: str, state: dict, answers: dict[int, ServerAnswer | None]
-                ) -> EmbeddedServer | None:
-    """The running server of this data directory, among the servers that answered at these ports."""
-    storage = data_dir / "db"
+def _identified(data_dir: Path, state: dict, answers: dict[int, ServerAnswer | None]
+                ) -> tuple[int, ServerAnswer] | None:
+    """(port, answer) of this data directory's server, among the servers that answered at these ports."""
+    storage = str(data_dir / "db")
     for candidate, answer in answers.items():
         if answer is None:
             continue
         recorded = state.get("pid") == answer.pid and state.get("port") == candidate
-        if answer.storage == str(storage) or (answer.storage is None and recorded):
-            if answer.storage is None:
-                _mark(host, candidate, storage)  # started by a version without markers
-            if not recorded:
-                _write_state(data_dir, answer.pid, host, candidate)
-            return EmbeddedServer(_uri(host, candidate), answer.pid, storage, started=False)
+        if answer.storage == storage or (answer.storage is None and recorded):
+            return candidate, answer
     return None
+
+
+def _own_server(data_dir: Path, host: str, state: dict, answers: dict[int, ServerAnswer | None]
+                ) -> EmbeddedServer | None:
+    """The running server of this data directory, marked and recorded in server.json."""
+    found = _identified(data_dir, state, answers)
+    if found is None:
+        return None
+    port, answer = found
+    if answer.storage is None:
+        _mark(host, port, data_dir / "db")  # started by a version without markers
+    if not (state.get("pid") == answer.pid and state.get("port") == port):
+        _write_state(data_dir, answer.pid, host, port)
+    return EmbeddedServer(_uri(host, port), answer.pid, data_dir / "db", started=False)
+
+
+def running_server(data_dir: Path, port: int, host: str = "127.0.0.1") -> EmbeddedServer | None:
+    """This data directory's server if it runs, found at the port server.json
+    records or at `port`; nothing is started, created or written."""
+    data_dir = data_dir.resolve()
+    if not data_dir.is_dir():
+        return None
+    state = _read_state(data_dir)
+    ports = dict.fromkeys(filter(None, (state.get("port"), port)))
+    found = _identified(data_dir, state, {candidate: ask_server(host, candidate) for candidate in ports})
+    if found is None:
+        return None
+    return EmbeddedServer(_uri(host, found[0]), found[1].pid, data_dir / "db", started=False)
+
+
+def stop_server(data_dir: Path, port: int, host: str = "127.0.0.1",
+                timeout: float = STOP_TIMEOUT_SECONDS) -> EmbeddedServer | None:
+    """Stop this data directory's server, if it runs, and wait until its
+    process has exited; returns the server stopped, or None if none ran.
+    The lock keeps a crawl from starting a server meanwhile."""
+    data_dir = data_dir.resolve()
+    if not data_dir.is_dir():
+        return None
+    try:
+        with _locked(data_dir):
+            server = running_server(data_dir, port, host)
+            if server is None:
+                return None
+            if not _is_secantus(server.pid):
+                raise EmbeddedServerError(f"the embedded database server at {server.uri} says its pid is "
+                                          f"{server.pid}, which is no secantusdb process here: not stopped")
+            os.kill(server.pid, signal.SIGTERM)
+            _wait_until_gone(server, timeout)
+    except OSError as error:
+        raise EmbeddedServerError(f"cannot stop the embedded database server of {data_dir}: "
+                                  f"{error.strerror or error}") from error
+    return server
+
+
+def _is_secantus(pid: int) -> bool:
+    """Whether pid is a secantusdb process (as far as /proc tells; True where there is no /proc)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()
+    return any(b"secantus" in part for part in command)
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:  # exited, but not yet reaped by its parent (a zombie)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _wait_until_gone(server: EmbeddedServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not _process_gone(server.pid):
+        if time.monotonic() > deadline:
+            raise EmbeddedServerError(f"the embedded database server at {server.uri} (pid {server.pid}) "
+                                      f"was asked to stop but still runs after {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def database_counts(uri: str) -> dict[str, int]:
+    """The server's databases (other than MongoDB's own), each with its number of tracked articles."""
+    client = MongoClient(uri, directConnection=True, serverSelectionTimeoutMS=IDENTIFY_TIMEOUT_MS)
+    try:
+        names = [name for name in client.list_database_names() if name not in ("admin", "config", "local")]
+        return {name: client[name].articles.estimated_document_count() for name in sorted(names)}
+    except PyMongoError as error:
+        raise EmbeddedServerError(f"the embedded database server at {uri} does not answer: {error}") from error
+    finally:
+        client.close()
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the files under folder (0 if it does not exist)."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def _start_own_server(data_dir: Path, host: str, port: int, holder: ServerAnswer | None) -> EmbeddedServer:
@@ -242,10 +348,14 @@ def _write_state(data_dir: Path, pid: int, host: str, port: int) -> None:
     (data_dir / "server.json").write_text(json.dumps({"pid": pid, "port": port, "uri": _uri(host, port)}))
 
 
-def _announce(server: EmbeddedServer, data_dir: Path) -> None:
+def _announce(server: EmbeddedServer, data_dir: Path, read_only: bool = False) -> None:
     level = logging.DEBUG if server.uri in _announced else logging.INFO
     _announced.add(server.uri)
-    if server.started:
+    if server.started and read_only:  # a command that only reads: say what it leaves running
+        logger.warning("Started the embedded database server at %s (pid %d, data in %s) to read it; it keeps "
+                       "running for the next crawl: `newscrawler db stop` stops it",
+                       server.uri, server.pid, server.storage)
+    elif server.started:
         logger.log(level, "Started the embedded database server at %s (pid %d, data in %s, log in %s)",
                    server.uri, server.pid, server.storage, data_dir / "server.log")
     else:

@@ -12,6 +12,8 @@ Custom settings, each read in one place, where its default is kept (README.md,
 - NEWSCRAWLER_RECHECK_*: the re-check schedule (schedule.Schedule) and how many
   due articles a run claims (rechecks.Rechecks).
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
+- NEWSCRAWLER_PROGRESS_SECONDS: how often a running crawl logs its progress
+  (progress.CrawlProgress; 0: never).
 - NEWSCRAWLER_FEED_MAX_ENTRIES, NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS: feed
   limits and link policy (spiders.news); with private links allowed, feed links
   and redirects may reach loopback and private-network hosts other than the
@@ -68,8 +70,12 @@ DOWNLOADER_MIDDLEWARES = {
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 EXTENSIONS = {
     "newscrawler.summary.CrawlSummary": 500,
+    "newscrawler.progress.CrawlProgress": 500,
     # pushed alerts of changes: delivered in a thread of their own, and before the crawl exits
     "newscrawler.alerts.extension.AlertDelivery": 510,
+    # every check leaves the pipelines; feeds export only change records unless they name item_classes
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newscrawler.exports.ChangeFeedExporter": 0,
 }
 
 ITEM_PIPELINES = {
@@ -80,6 +86,8 @@ ITEM_PIPELINES = {
 MONGO_URI = os.environ.get("MONGO_URI", "")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
 
-NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else os.getcwd()
+# Outside any project: empty, and data/ is the checkout's the package runs from, else the working directory's
+# (a scrapyd job); see embedded.default_data_dir.
+NEWSCRAWLER_PROJECT_DIR = str(Path(closest_scrapy_cfg()).parent) if closest_scrapy_cfg() else ""
 NEWSCRAWLER_DATA_DIR = os.environ.get("NEWSCRAWLER_DATA_DIR", "")
 NEWSCRAWLER_NOW = ""

@@ -147,8 +147,12 @@ def mongo_location(settings, read_only: bool = False) -> tuple[str, str]:
     uri = settings.get("MONGO_URI")
     if uri:
         return uri, database
-    port = settings.getint("NEWSCRAWLER_EMBEDDED_PORT", DEFAULT_EMBEDDED_PORT)
-    return ensure_embedded_server(data_dir(settings), port, read_only=read_only), database
+    return ensure_embedded_server(data_dir(settings), embedded_port(settings), read_only=read_only), database
+
+
+def embedded_port(settings) -> int:
+    """The embedded server's port when it starts (a free one if another program holds it)."""
+    return settings.getint("NEWSCRAWLER_EMBEDDED_PORT", DEFAULT_EMBEDDED_PORT)
 
 
 def data_dir(settings) -> Path:
@@ -191,14 +195,15 @@ class RevisionStore:
         self._opening = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings) -> "RevisionStore":
+    def from_settings(cls, settings, read_only: bool = False) -> "RevisionStore":
         """The store the settings name: the one reader of MONGO_URI, MONGO_DATABASE
         and MONGO_TIMEOUT_MS. With no MONGO_URI, the embedded server is started
-        or reused when the store opens."""
+        or reused when the store opens; `read_only` (commands that only read):
+        never in a data folder that does not exist (see mongo_location)."""
         uri = settings.get("MONGO_URI") or None
         return cls(uri, settings.get("MONGO_DATABASE") or DEFAULT_DATABASE,
                    settings.getint("MONGO_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
-                   locate_server=None if uri else lambda: mongo_location(settings)[0])
+                   locate_server=None if uri else lambda: mongo_location(settings, read_only)[0])
 
     @property
     def is_open(self) -> bool:

@@ -4,8 +4,10 @@ For an `ArticleItem` (a page with text):
 - new article: stores version 1;
 - unchanged (same content hash): records the check, stores nothing new;
 - changed: stores version N+1 and a change record, and sends the change record
-  downstream as a `ChangeItem` (so `-O changes.jsonl` exports changes). Content
-  equal to an earlier version is a change of kind "revert" naming that version.
+  downstream as a `ChangeItem` in place of the article (the feed exporter,
+  newscrawler.exports, exports only those by default, so `-O changes.jsonl`
+  exports changes). Content equal to an earlier version is a change of kind
+  "revert" naming that version.
 
 For a `CheckItem` (no text to compare): not modified (304) counts as
 unchanged, and so does a page with the very bytes the latest version was read
@@ -24,6 +26,14 @@ another node stored newer text) is stale: dropped and counted, never a version.
 A revision the database cannot hold (too large, or text it cannot encode) is
 refused: counted, logged, recorded as a failed check, nothing else written.
 A change record too large for one document is stored summarised.
+
+Nothing that was dealt with is dropped: every outcome is counted under
+`newscrawler/articles/...` or `newscrawler/checks/...`, and `process_item`
+passes the item on (so Scrapy's `item_scraped_count` counts checks, and
+`item_dropped_count` only real failures). Inside the pipeline an outcome other
+than a change ends the work on an item by raising a `Handled` subclass, which
+`store_item` lets through for its callers and `process_item` turns into the
+item itself.
 """
 import asyncio
 import logging
@@ -57,13 +67,9 @@ REFUSALS = {"too_large": "the revision is too large for the database",
             "unencodable": "the revision has text the database cannot encode"}
 
 
-class Handled(DropItem):
-    """An item the pipeline has dealt with and sends no further, logged at `level`."""
-
-    level = "DEBUG"
-
-    def __init__(self, message: str):
-        super().__init__(message, log_level=self.level)
+class Handled(Exception):
+    """An item the pipeline has dealt with, stored or recorded, with no change to send on:
+    its outcome, counted and (where it is news) logged already."""
 
 
 class Unchanged(Handled):
@@ -78,8 +84,6 @@ class Held(Handled):
     """The new text is doubtful (a drastic shrink, or flipping back and forth):
     it is held and becomes a revision only if the next check agrees."""
 
-    level = "INFO"
-
 
 class CheckRecorded(Handled):
     """A check without page text (304, failure, gone, moved) was recorded."""
@@ -88,19 +92,13 @@ class CheckRecorded(Handled):
 class Stale(Handled):
     """Fetched before the article's latest stored version: it tells nothing newer."""
 
-    level = "INFO"
-
 
 class Refused(Handled):
     """The database cannot hold the revision: a failed check, nothing stored."""
 
-    level = "WARNING"
-
 
 class Journaled(Handled):
     """The database was away: the item waits in the local journal for the next run."""
-
-    level = "WARNING"
 
 
 class RevisionPipeline:
@@ -168,7 +166,7 @@ class RevisionPipeline:
             for item in items:
                 try:
                     self._process(item)
-                except DropItem:
+                except (Handled, DropItem):
                     pass
                 self._count("newscrawler/journal/replayed")
             Journal.done(path)
@@ -195,15 +193,21 @@ class RevisionPipeline:
         raise Journaled(f"journaled: {url}")
 
     async def process_item(self, item):
-        """Stores the item in a worker thread: database round trips must not
+        """The change record of a changed article, else the item itself, once
+        stored or recorded (its outcome is in the stats).
+
+        Stores the item in a worker thread: database round trips must not
         hold up downloading and extraction on the reactor thread. An unchanged
         page needs no round trip of its own: its check joins the next batch."""
         adapter = ItemAdapter(item)
         if adapter.get("outcome") == UNCHANGED and time.monotonic() >= self.away_until:
             if self._queue_unchanged_page(adapter):
                 await asyncio.to_thread(self._flush_checks)
-            raise CheckRecorded(f"unchanged page: {adapter['url']}")
-        return await asyncio.to_thread(self.store_item, item)
+            return item
+        try:
+            return await asyncio.to_thread(self.store_item, item)
+        except Handled:
+            return item
 
     def _flush_checks(self) -> None:
         try:
@@ -212,6 +216,7 @@ class RevisionPipeline:
             logger.warning("Database unreachable, check records kept for the next batch: %s", error)
 
     def store_item(self, item):
+        """The ChangeItem of a change; any other outcome raises its Handled subclass."""
         if time.monotonic() < self.away_until:
             self._journal(item, DatabaseAway("still away"))
         try:

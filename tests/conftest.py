@@ -85,9 +85,10 @@ class SiteServer:
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def set_page(self, path: str, body: bytes, content_type: str = "text/html; charset=utf-8",
+    def set_page(self, path: str, body, content_type: str = "text/html; charset=utf-8",
                  status: int = 200, headers: dict | None = None, delay: float = 0):
-        """Serve `body` at `path`. With an ETag header, a matching If-None-Match gets a 304."""
+        """Serve `body` at `path`: bytes, or a function giving them at each request
+        (e.g. a file's current contents). With an ETag header, a matching If-None-Match gets a 304."""
         self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
         self.delays[path] = delay
         return self.base_url + path
@@ -104,6 +105,7 @@ class SiteServer:
                     site.requests.append(self.path)
                     site.request_headers.append((self.path, dict(self.headers)))
                 status, headers, body = site.pages.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
+                body = body() if callable(body) else body
                 time.sleep(site.delays.get(self.path, 0))
                 if "ETag" in headers and self.headers.get("If-None-Match") == headers["ETag"]:
                     status, body = 304, b""

@@ -87,7 +87,7 @@ def test_non_html_answer_is_a_failed_check(content_type, body, response_class, c
     spider = make_spider()
     results = parse_page(spider, page_response(ARTICLE_URL, body, content_type, response_class=response_class))
     failed_check(results, "not_html")
-    assert stats(spider) == {"newscrawler/pages/failed/not_html": 1}
+    assert stats(spider) == {"newscrawler/pages/checked": 1, "newscrawler/pages/failed/not_html": 1}
     assert f"Not an HTML page ({content_type}), not stored: {ARTICLE_URL}" in caplog.text
 
 
@@ -131,7 +131,7 @@ def test_any_exception_from_extraction_is_a_failed_check(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING):
         results = parse_page(spider, page_response(ARTICLE_URL, (PAGES / "54528983.html").read_bytes()))
     failed_check(results, "extraction_error")
-    assert stats(spider) == {"newscrawler/pages/failed/extraction_error": 1}
+    assert stats(spider) == {"newscrawler/pages/checked": 1, "newscrawler/pages/failed/extraction_error": 1}
     [record] = [record for record in caplog.records if ARTICLE_URL in record.getMessage()]
     assert record.exc_info and record.exc_info[0] is KeyError
     assert record.getMessage() == f"Extraction failed (KeyError: '{extraction_bug.MESSAGE}'), not stored: {ARTICLE_URL}"

@@ -89,6 +89,22 @@ def test_change_records_are_exported_with_dash_o(site, mongo_uri, database_name,
     assert record["counts"]["removed"] == 2
 
 
+def test_a_first_crawl_drops_nothing_and_exports_checks_only_to_a_feed_that_names_them(site, mongo_uri,
+                                                                                      database_name, tmp_path):
+    feed_url = fixture_site.publish(site)
+    changes, checks = tmp_path / "changes.jsonl", tmp_path / "checks.jsonl"
+    feeds = {str(changes): {"format": "jsonlines"},
+             str(checks): {"format": "jsonlines", "item_classes": ["newscrawler.items.ArticleItem"]}}
+    result = run_crawl(feed_url, mongo_uri, database_name, "-s", f"FEEDS={json.dumps(feeds)}")
+    assert "item_dropped" not in result.stderr
+    assert f"'item_scraped_count': {len(fixture_site.ARTICLE_PAGES)}" in result.stderr
+    assert f"'newscrawler/articles/new': {len(fixture_site.ARTICLE_PAGES)}" in result.stderr
+    assert changes.read_text() == ""  # no article changed: no change record
+    exported = [json.loads(line) for line in checks.read_text().splitlines()]
+    assert sorted(record["url"] for record in exported) == sorted(
+        site.base_url + path for path in fixture_site.ARTICLE_PAGES)
+
+
 def test_unreachable_database_stops_before_anything_is_fetched(site, database_name):
     feed_url = serve_feed(site, [site.base_url + "/news/uk-12345678"])
     result = subprocess.run(

@@ -12,7 +12,6 @@ from datetime import timedelta
 import bson
 import pytest
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newscrawler.reading.cli import main
@@ -20,7 +19,7 @@ from newscrawler.items import ArticleItem
 from newscrawler.storage import RevisionStore
 from pipelines.journal import Journal
 from pipelines.normalise import NormalisePipeline
-from pipelines.revisions import CheckRecorded, FirstRevision, Refused, RevisionPipeline, Stale, Unchanged
+from pipelines.revisions import CheckRecorded, FirstRevision, Handled, Refused, RevisionPipeline, Stale, Unchanged
 from tests.test_pipeline_revisions import URL, T0, another_crawl, article, check, crawler, pipeline  # noqa: F401
 
 SERVER_LIMIT = 16 * 1024 * 1024  # MongoDB's largest document
@@ -29,8 +28,8 @@ SERVER_LIMIT = 16 * 1024 * 1024  # MongoDB's largest document
 def outcome(pipeline, item):
     try:
         return pipeline.store_item(item)
-    except DropItem as dropped:
-        return dropped
+    except Handled as handled:
+        return handled
 
 
 def assert_consistent(store, versions: list[int]):

@@ -3,12 +3,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from itemadapter import ItemAdapter
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.test import get_crawler
 
 from newscrawler.items import ArticleItem, ChangeItem, CheckItem
 from pipelines.normalise import NormalisePipeline
-from pipelines.revisions import CheckRecorded, FirstRevision, Held, RevisionPipeline, Unchanged
+from pipelines.revisions import CheckRecorded, FirstRevision, Handled, Held, RevisionPipeline, Unchanged
 from tests.conftest import free_port
 
 URL = "https://www.bbc.co.uk/news/uk-12345678"
@@ -132,13 +132,13 @@ def check(outcome, fetched_at, **fields):
 
 
 def store_versions(pipeline, *bodies, start=T0):
-    """Process one fetch per body, an hour apart; returns what each returned or raised."""
+    """Process one fetch per body, an hour apart; returns what each returned (a change) or raised."""
     results = []
     for hour, body in enumerate(bodies):
         try:
             results.append(pipeline.store_item(article(body, fetched_at=start + timedelta(hours=hour))))
-        except DropItem as dropped:
-            results.append(dropped)
+        except Handled as outcome:
+            results.append(outcome)
     return results
 
 
@@ -268,8 +268,8 @@ def fetch(body, hours, page_hash):
 def outcome_of(pipeline, item):
     try:
         return pipeline.store_item(item)
-    except DropItem as dropped:
-        return dropped
+    except Handled as outcome:
+        return outcome
 
 
 def test_page_hash_follows_the_page_the_latest_version_was_read_from(pipeline, store):
@@ -305,12 +305,35 @@ def test_same_page_check_waits_in_a_batch_without_a_round_trip(crawler, store):
             revisions.store_item(fetch(["A."], 0, "page-1"))
         revisions.store.flush_checks()
         item = check("unchanged", T0 + timedelta(hours=1), http_status=200, page_hash="page-1", interval_seconds=1800)
-        with pytest.raises(CheckRecorded):
-            asyncio.run(revisions.process_item(item))
+        assert asyncio.run(revisions.process_item(item)) is item
         assert store.article(URL)["checks"] == 1  # not sent yet
     finally:
         revisions.close_spider()  # sends it
     assert store.article(URL)["checks"] == 2 and store.article(URL)["last_check_result"] == "unchanged"
+
+
+def test_every_outcome_is_passed_on_and_counted_never_dropped(crawler, store):
+    """As Scrapy calls it: a change comes out as its change record, any other
+    outcome as the item itself, counted under newscrawler/ (nothing is a DropItem)."""
+    revisions = RevisionPipeline.from_crawler(crawler)
+    revisions.open_spider()
+    items = [article(["A first long paragraph.", "A second long paragraph."]),  # new
+             article(["A first long paragraph.", "A second long paragraph. "], fetched_at=T0 + timedelta(hours=1)),
+             article(["A first long paragraph.", "An edited paragraph."], fetched_at=T0 + timedelta(hours=2)),
+             article(["A."], fetched_at=T0 + timedelta(hours=3)),  # held: most of the text gone at once
+             check("not_modified", T0 + timedelta(hours=4), http_status=304),
+             check("failed", T0 + timedelta(hours=5), http_status=503)]
+    try:
+        passed_on = [asyncio.run(revisions.process_item(item)) for item in items]
+    finally:
+        revisions.close_spider()
+    assert isinstance(passed_on[2], ChangeItem) and passed_on[2].to_version == 2
+    assert [result is item for result, item in zip(passed_on, items)] == [True, True, False, True, True, True]
+    stats = crawler.stats.get_stats()
+    assert {key: stats.get(f"newscrawler/{key}") for key in (
+        "articles/new", "articles/unchanged", "articles/changed", "articles/held", "checks/not_modified",
+        "checks/failed")} == {"articles/new": 1, "articles/unchanged": 1, "articles/changed": 1, "articles/held": 1,
+                              "checks/not_modified": 1, "checks/failed": 1}
 
 
 def test_interrupted_write_leaves_no_page_hash_so_the_next_fetch_is_compared_and_repairs(pipeline, store, crawler):

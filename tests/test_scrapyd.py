@@ -142,6 +142,7 @@ def deployed(scrapyd_server, tmp_path_factory) -> dict:
     answer = json.loads(result.stdout)
     # addversion.json answers 200 even when the egg cannot be imported: only `status` tells.
     assert answer["status"] == "ok", answer
+    assert (project / "setup.py").read_text() == (PROJECT_DIR / "setup.py").read_text()  # used, not rewritten
     return answer
 
 
@@ -150,6 +151,8 @@ def test_egg_holds_both_top_level_packages(scrapyd_server, deployed):
     [egg] = (scrapyd_server.folder / "eggs" / "newscrawler").glob("e2e*.egg")
     names = set(zipfile.ZipFile(egg).namelist())
     assert {"newscrawler/settings.py", "newscrawler/spiders/news.py", "pipelines/revisions.py"} <= names
+    assert {name.split("/")[0] for name in names} == {"newscrawler", "pipelines", "EGG-INFO"}  # no tests, no bench
+    assert "settings = newscrawler.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
     assert scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"] == sorted([*SOURCES, "feed"])
 
 

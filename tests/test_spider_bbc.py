@@ -143,7 +143,7 @@ def test_failed_fetch_becomes_a_failed_check_with_a_counter(caplog):
     check = spider.article_failed(failure)
     assert check.outcome == FAILED and check.reason == "too_large"
     assert check.article_id == "https://www.bbc.co.uk/news/uk-12345678"
-    assert stats(spider) == {"newscrawler/pages/failed/too_large": 1}
+    assert stats(spider) == {"newscrawler/pages/checked": 1, "newscrawler/pages/failed/too_large": 1}
     assert "not stored: https://www.bbc.co.uk/news/uk-12345678" in caplog.text
 
 
@@ -222,7 +222,7 @@ def test_page_with_the_known_bytes_is_unchanged_without_extraction(monkeypatch):
     [check] = spider.parse_article(response, article_id=response.url, feed_url=None, source="bbc", known=known)
     assert isinstance(check, CheckItem) and check.outcome == UNCHANGED and check.interval_seconds == 2160.0
     assert check.page_hash == page_hash(body, "text/html") and check.http_status == 200
-    assert stats(spider) == {"newscrawler/pages/same_as_stored": 1}
+    assert stats(spider) == {"newscrawler/pages/checked": 1, "newscrawler/pages/same_as_stored": 1}
 
 
 def test_page_with_other_bytes_is_extracted_and_carries_its_hash():

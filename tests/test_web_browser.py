@@ -14,7 +14,7 @@ from tests.reading_data import HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINI
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium chromium-driver)")
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
 
 def chromium(tmp_path, url: str, *options: str) -> subprocess.CompletedProcess:

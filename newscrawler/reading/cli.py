@@ -9,6 +9,10 @@
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
+The reading commands never create a data folder: with no MONGO_URI and no
+embedded database in NEWSCRAWLER_DATA_DIR (default: data/ of the project the
+package runs from), they say so and exit 2. `newscrawler db status|stop`
+tells whether the embedded server runs, what it holds, and stops it.
 """
 import argparse
 import logging
@@ -28,8 +32,9 @@ from newscrawler.reading.presentation import (
     ANSI, CONTEXT, PLAIN, Comparison, ComparisonPage, Fold, Markup, Parts, article_facts, change_summary,
     compare_versions, format_time, mark_words, printable, significance,
 )
-from newscrawler.storage import RevisionStore, StorageUnavailable
+from newscrawler.storage import RevisionStore, StorageUnavailable, data_dir, embedded_port
 from newscrawler.sources import article_id_of
+from newscrawler import embedded
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +49,15 @@ DIFF_ROWS_PER_PAGE = 1000
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # newscrawler's settings, wherever the command runs: outside the project no scrapy.cfg names them
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawler.settings")
+    if args.command == "db":  # about the server itself: no store to open
+        return db_command(args, sys.stdout)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     args.project_settings = project_settings(args.settings)
     try:
-        store = open_store(args.project_settings)
+        store = open_store(args.project_settings, read_only=args.command != "alerts")  # alerts add may come first
     except (StorageUnavailable, EmbeddedServerError) as error:
         print(f"newscrawler: {error}", file=sys.stderr)
         return 2
@@ -114,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_parser = commands.add_parser("alerts", help="pushed alerts of changes: subscriptions and delivery")
     alert_commands.add_arguments(alerts_parser)
     alerts_parser.set_defaults(run=alerts)
+    add_db_parser(commands)
     return parser
 
 
@@ -135,8 +145,10 @@ def project_settings(overrides: list[str]):
     return settings
 
 
-def open_store(settings) -> RevisionStore:
-    store = RevisionStore.from_settings(settings)
+def open_store(settings, read_only: bool = True) -> RevisionStore:
+    """The database the settings name. Commands that only read never start an
+    embedded server for a data folder that does not exist yet (read_only)."""
+    store = RevisionStore.from_settings(settings, read_only=read_only)
     store.open()
     logger.info("Reading MongoDB at %s, database %r", store.uri, store.database_name)
     return store
@@ -382,3 +394,66 @@ def _revision(store: RevisionStore, article: dict, version: int) -> dict | None:
 
 def _print_lines(out, lines) -> None:
     out.write("\n".join(lines).rstrip("\n") + "\n")
+
+
+# `newscrawler db status|stop`: the embedded database server (newscrawler.embedded)
+
+def add_db_parser(commands) -> None:
+    db_parser = commands.add_parser("db", help="the embedded database server: status, stop")
+    db_parser.add_argument("action", choices=("status", "stop"),
+                           help="status: whether it runs, where, what it holds; stop: stop it cleanly")
+    db_parser.set_defaults(run=db_command)
+
+
+def db_command(args, out) -> int:
+    """status: 0 if this data folder's server runs, 1 if not; stop: 0 once none runs. 2: an error."""
+    settings = project_settings(args.settings)
+    folder, port = data_dir(settings), embedded_port(settings)
+    if settings.get("MONGO_URI"):
+        print(f"MONGO_URI is set: crawls and commands use {redacted(settings.get('MONGO_URI'))}, "
+              f"not the embedded server.", file=out)
+    try:
+        if args.action == "stop":
+            return db_stop(folder, port, out)
+        return db_status(folder, port, out)
+    except EmbeddedServerError as error:
+        print(f"newscrawler: {error}", file=sys.stderr)
+        return 2
+
+
+def db_status(folder, port: int, out) -> int:
+    if not folder.is_dir():
+        message = embedded.no_database_message(folder.resolve())
+        print(message[0].upper() + message[1:], file=out)
+        return 1
+    server = embedded.running_server(folder, port)
+    size = f"{embedded.folder_size(folder / 'db') / 1e6:.1f} MB"
+    if server is None:
+        print(f"The embedded database server of {folder} is not running (data in {folder / 'db'}, {size}); "
+              "the next crawl or newscrawler command starts it.", file=out)
+        return 1
+    databases = embedded.database_counts(server.uri)
+    lines = [f"The embedded database server of {folder} is running at {server.uri}",
+             f"  pid        {server.pid}",
+             f"  data       {server.storage} ({size})",
+             f"  log        {folder / 'server.log'}",
+             "  databases  " + (", ".join(f"{name} ({count} articles)" for name, count in databases.items())
+                                or "none yet"),
+             "  stop it    newscrawler db stop"]
+    _print_lines(out, lines)
+    return 0
+
+
+def db_stop(folder, port: int, out) -> int:
+    server = embedded.stop_server(folder, port)
+    if server is None:
+        print(f"No embedded database server of {folder} is running.", file=out)
+    else:
+        print(f"Stopped the embedded database server at {server.uri} (pid {server.pid}, data in {server.storage}).",
+              file=out)
+    return 0
+
+
+def redacted(uri: str) -> str:
+    """The URI without its password."""
+    return re.sub(r"(//[^:/@]+:)[^@/]*@", r"\1***@", uri)

@@ -69,8 +69,9 @@ class SourceSpider(Spider):
             allow_private_address(feed_url)
 
     def default_feeds(self) -> list[str]:
-        """The source's feeds: NEWSCRAWLER_<NAME>_FEEDS if set, else its declaration's."""
-        return self.settings.getlist(feeds_setting(self.source.name)) or list(self.source.feeds)
+        """The source's feeds: NEWSCRAWLER_<NAME>_FEEDS if set (URLs separated by commas), else its declaration's."""
+        configured = [url.strip() for url in self.settings.getlist(feeds_setting(self.source.name)) if url.strip()]
+        return configured or list(self.source.feeds)
 
     def feeds(self) -> list[str]:
         return self.feed_urls or self.default_feeds()
@@ -84,6 +85,7 @@ class SourceSpider(Spider):
         requested_from_feeds = [article for article in claimed if article["url"] in self.requested_urls]
         for article in claimed:
             if article["url"] not in self.requested_urls:
+                self.crawler.stats.inc_value("newscrawler/rechecks/requested")
                 request = self.article_request(article["url"], self.source, feed_url=None)
                 yield self.with_known_page(request, article)
         if requested_from_feeds:  # their feed fetch may have been recorded before the claim: no lease to keep
@@ -220,6 +222,7 @@ class SourceSpider(Spider):
                       known: dict | None = None):
         """`source`: the name of the source whose article this is; `known`: what
         the last check learnt of a tracked article (storage.PAGE_FIELDS)."""
+        self.crawler.stats.inc_value("newscrawler/pages/checked")
         source = self.source_by_name(source)
         if response.status in ANSWERS_WITHOUT_TEXT:
             yield self.check(article_id, source, response, ANSWERS_WITHOUT_TEXT[response.status])
@@ -279,6 +282,7 @@ class SourceSpider(Spider):
         return isinstance(response, HtmlResponse)  # Scrapy's guess from the URL and body
 
     def article_failed(self, failure):
+        self.crawler.stats.inc_value("newscrawler/pages/checked")
         request = failure.request
         status = getattr(getattr(failure.value, "response", None), "status", None)
         return self.failed(request.cb_kwargs["article_id"], self.source_by_name(request.cb_kwargs["source"]), request,
