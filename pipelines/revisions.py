@@ -152,9 +152,13 @@ class RevisionPipeline:
     def close_spider(self):
         self.store.close()
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, source: str | None = None) -> None:
+        """Count `newscrawler/...` key; with the item's source, also as
+        `newscrawler/source/<source>/...`, so that each source has its own figures."""
         with self.stats_lock:  # items are stored in several threads at once
             self.stats.inc_value(key)
+            if source:
+                self.stats.inc_value(f"newscrawler/source/{source}/{key.removeprefix('newscrawler/')}")
 
     # The database going away
 
@@ -248,7 +252,7 @@ class RevisionPipeline:
         if latest and latest["content_hash"] == adapter["content_hash"]:
             page = (latest["version"], adapter["page_hash"]) if adapter.get("page_hash") else None
             self._record_quiet_check(adapter, article, "unchanged", page_of_version=page)
-            self._count("newscrawler/articles/unchanged")
+            self._count("newscrawler/articles/unchanged", adapter["source"])
             raise Unchanged(f"unchanged: {adapter['url']}")
         revision = self._revision(adapter, (latest["version"] + 1) if latest else 1)
         if latest:
@@ -262,9 +266,9 @@ class RevisionPipeline:
         except RevisionRefused as refusal:
             self._refuse(adapter, article, refusal)
         if change is None:
-            self._count("newscrawler/articles/new")
+            self._count("newscrawler/articles/new", adapter["source"])
             raise FirstRevision(f"new article: {adapter['url']}")
-        self._count("newscrawler/articles/changed")
+        self._count("newscrawler/articles/changed", adapter["source"])
         return change
 
     def _drop_if_stale(self, checked: ItemAdapter, latest: dict | None) -> None:
@@ -273,16 +277,16 @@ class RevisionPipeline:
         # the article summary names its latest version's fetch time last_changed
         latest_fetch = latest and (latest.get("fetched_at") or latest.get("last_changed"))
         if latest_fetch and checked["fetched_at"] < latest_fetch:
-            self._count("newscrawler/articles/stale")
+            self._count("newscrawler/articles/stale", checked["source"])
             logger.info("Dropping a fetch of %s from %s: version %d, fetched at %s, is newer",
                         checked["url"], checked["fetched_at"], latest["version"], latest_fetch)
             raise Stale(f"stale: {checked['url']}")
 
     def _refuse(self, adapter: ItemAdapter, article: dict | None, refusal: RevisionRefused):
-        self._count(f"newscrawler/revisions/refused/{refusal.why}")
+        self._count(f"newscrawler/revisions/refused/{refusal.why}", adapter["source"])
         logger.error("Refusing to store %s: %s (%s)", adapter["url"], REFUSALS[refusal.why], refusal)
         if article is not None:
-            self._count("newscrawler/checks/failed")
+            self._count("newscrawler/checks/failed", adapter["source"])
             self._record_quiet_check(adapter, article, FAILED)
         raise Refused(f"refused ({refusal.why}): {adapter['url']}")
 
@@ -351,7 +355,7 @@ class RevisionPipeline:
 
     def _hold(self, adapter: ItemAdapter, article: dict, doubt: str):
         self._record_quiet_check(adapter, article, "held", held_hash=adapter["content_hash"])
-        self._count("newscrawler/articles/held")
+        self._count("newscrawler/articles/held", adapter["source"])
         self._count(f"newscrawler/articles/held/{doubt}")
         logger.info("Holding new text of %s until a second check agrees (%s)", adapter["url"], doubt)
         raise Held(f"held ({doubt}): {adapter['url']}")
@@ -389,7 +393,7 @@ class RevisionPipeline:
         article, latest = self._current_state(adapter["article_id"])
         self._drop_if_stale(adapter, latest)
         outcome = adapter["outcome"]
-        self._count(f"newscrawler/checks/{outcome}")
+        self._count(f"newscrawler/checks/{outcome}", adapter["source"])
         if article is None:
             logger.info("Nothing stored for %s yet: %s not recorded", adapter["url"], outcome)
             raise CheckRecorded(f"{outcome}, untracked: {adapter['url']}")
@@ -415,8 +419,8 @@ class RevisionPipeline:
         one's lookup makes this check's schedule slightly off, as for any
         quiet check recorded in a race; the versions stay right."""
         fields = self._quiet_check_fields(adapter, adapter.get("interval_seconds"), "unchanged")
-        self._count("newscrawler/checks/unchanged")
-        self._count("newscrawler/articles/unchanged")
+        self._count("newscrawler/checks/unchanged", adapter["source"])
+        self._count("newscrawler/articles/unchanged", adapter["source"])
         return self.store.queue_check(adapter["article_id"], fields)
 
     def _store_removal(self, adapter: ItemAdapter, latest: dict) -> ChangeItem:
@@ -426,7 +430,7 @@ class RevisionPipeline:
             "content_hash": REMOVED_HASH, "fetched_at": adapter["fetched_at"], "text_length": 0,
             "http_status": adapter.get("http_status"),
         }
-        self._count("newscrawler/articles/removed")
+        self._count("newscrawler/articles/removed", adapter["source"])
         return self._store_version(removal, latest)
 
     def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None,

@@ -41,6 +41,7 @@ def test_source_is_crawled_end_to_end(source, site, store, mongo_uri, database_n
 
     first = run_crawl(feed_url, mongo_uri, database_name, spider=source)
     assert stat(first, "newscrawler/articles/new") == len(articles)
+    assert stat(first, f"newscrawler/source/{source}/articles/new") == len(articles)
     assert stat(first, "newscrawler/feed/links_skipped/other_source") == 1
     assert store.db.articles.distinct("source") == [source]
     for path, page in articles.items():
@@ -62,3 +63,15 @@ def test_source_is_crawled_end_to_end(source, site, store, mongo_uri, database_n
     [edited] = [op for op in change["paragraphs"] if op["op"] == "edited"]
     [inserted] = [text for tag, text in edited["words"] if tag == "insert"]
     assert "WORDCHANGED" in inserted and word not in inserted
+
+
+def test_a_feed_crawl_tracks_and_counts_under_its_own_source(site, store, mongo_uri, database_name):
+    """`scrapy crawl feed -a source=NAME` over a host no source owns: the general
+    extractor reads the page, stored and counted under NAME."""
+    bbc_page = (FIXTURES / "bbc" / "pages" / "cden3j9d1r7o.html").read_bytes()
+    site.set_page("/2024/09/30/mexico-storm-john", bbc_page, content_type="text/html")
+    feed_url = site.set_page("/feed.xml", rss_feed([site.base_url + "/2024/09/30/mexico-storm-john"]),
+                             content_type="application/rss+xml")
+    crawl = run_crawl(feed_url, mongo_uri, database_name, "-a", "source=localnews", spider="feed")
+    assert stat(crawl, "newscrawler/source/localnews/articles/new") == 1
+    assert store.article(site.base_url + "/2024/09/30/mexico-storm-john")["source"] == "localnews"
