@@ -8,13 +8,15 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from newscrawler.sources import SOURCES
+from newscrawler.spiders.feed import FeedSpider
 from newscrawler.spiders.news import SPIDERS, feeds_setting
 from tests.conftest import PROJECT_DIR, article_page, rss_feed
 
 
 def spider_feeds(name: str, settings: dict, **arguments) -> list[str]:
-    crawler = get_crawler(SPIDERS[name], settings_dict=settings)
-    return SPIDERS[name].from_crawler(crawler, **arguments).feeds()
+    spider_class = FeedSpider if name == "feed" else SPIDERS[name]
+    crawler = get_crawler(spider_class, settings_dict=settings)
+    return spider_class.from_crawler(crawler, **arguments).feeds()
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -26,6 +28,12 @@ def test_a_sources_feeds_setting_replaces_its_default_feeds(name):
     # -a feeds=... replaces both for one run
     assert spider_feeds(name, configured, feeds="https://feeds.example.org/c.xml") == [
         "https://feeds.example.org/c.xml"]
+
+
+def test_the_feed_spider_of_a_registered_source_reads_its_feeds_setting_too():
+    configured = {feeds_setting("bbc"): "https://feeds.example.org/a.xml"}
+    assert spider_feeds("feed", configured, source="bbc") == ["https://feeds.example.org/a.xml"]
+    assert spider_feeds("feed", {}, source="bbc") == list(SOURCES["bbc"].feeds)
 
 
 def test_a_feed_source_of_the_settings_is_crawled_by_name(site, store, mongo_uri, database_name):

@@ -38,9 +38,6 @@ class FeedSpider(SourceSpider):
                              f"NEWSCRAWLER_FEED_SOURCES (known sources: {', '.join(sorted(SOURCES))})")
         return generic_source(name)
 
-    def default_feeds(self) -> list[str]:
-        return list(self.source.feeds)
-
     def source_of_link(self, url: str) -> Source | None:
         return source_for_host(host_of(url)) or self.source
 
