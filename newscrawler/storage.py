@@ -18,12 +18,13 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne, WriteConcern
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
+from newscrawler.clock import utc_now
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def crawl_store(crawler) -> "RevisionStore":
 class RevisionStore:
     CHECK_BATCH_SIZE = 100
     CHECK_BATCH_SECONDS = 5.0
+    clock = staticmethod(utc_now)  # where "now" is, for reading recent changes
 
     def __init__(self, uri: str | None, database: str = DEFAULT_DATABASE, timeout_ms: int = DEFAULT_TIMEOUT_MS,
                  locate_server=None):
@@ -227,7 +229,7 @@ class RevisionStore:
 
     def begin_revision(self, revision: dict) -> None:
         self._flush_checks_of(revision["article_id"])
-        self.db.articles.update_one(
+        begun = self.db.articles.update_one(
             {"_id": revision["article_id"]},
             {
                 "$setOnInsert": {"first_seen": revision["fetched_at"], "url": revision["url"],
@@ -238,6 +240,8 @@ class RevisionStore:
             },
             upsert=True,
         )
+        if begun.upserted_id is not None:  # a new article
+            self.remember_source(revision["source"])
 
     def add_revision(self, revision: dict) -> None:
         """Insert a revision; raises VersionTaken if its version exists already."""
@@ -384,8 +388,10 @@ class RevisionStore:
 
     def _claim_batch(self, due: dict, article_ids: list[str], now, lease: timedelta, token: str) -> list[dict]:
         # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
+        # _id first: secantusdb serves a filter by the first of its clauses that
+        # rides an index, and `source` would read every article of the source
         self.db.articles.update_many(
-            {**due, "_id": {"$in": article_ids}, "lease_until": {"$not": {"$gt": now}}},
+            {"_id": {"$in": article_ids}, **due, "lease_until": {"$not": {"$gt": now}}},
             {"$set": {"lease_until": now + lease, "lease_owner": token}},
         )
         found = self.db.articles.find({"_id": {"$in": article_ids}, "lease_owner": token},
@@ -435,7 +441,14 @@ class RevisionStore:
 
     def find_changes(self, *, article_id: str | None = None, source: str | None = None,
                      substantive_only: bool = False, since=None, skip: int = 0, limit: int = 50) -> list[dict]:
-        """Change records, newest first, without their paragraph ops (served by the detected_at indexes)."""
+        """Change records, newest first, without their paragraph ops (served by the detected_at indexes).
+
+        Read in windows of detection time going back from now, each twice as
+        long as the one before, until enough are found: secantusdb reads every
+        document in the index range of a query before it sorts and limits, so
+        an unbounded "newest 50" would read every change record ever stored.
+        One article's changes are few: read at once.
+        """
         query = {}
         if article_id:
             query["article_id"] = article_id
@@ -443,13 +456,54 @@ class RevisionStore:
             query["source"] = source
         if substantive_only:
             query["classification.substantive"] = True
-        if since is not None:
-            query["detected_at"] = {"$gte": since}
+        if article_id:
+            if since is not None:
+                query["detected_at"] = {"$gte": since}
+            return self._newest_changes(query, skip, limit)
+        wanted, found = skip + limit, []
+        for window in detection_windows(self.clock(), since):
+            # the time range first: secantusdb serves a filter by the first of its
+            # clauses that rides an index (see docs/mongodb-compatibility.md)
+            found += self._newest_changes({"detected_at": window, **query}, 0, wanted - len(found))
+            if len(found) >= wanted:
+                break
+        return found[skip:wanted]
+
+    def _newest_changes(self, query: dict, skip: int, limit: int) -> list[dict]:
         found = self.db.changes.find(query, projection={"paragraphs": 0}).sort("detected_at", DESCENDING)
         return list(found.skip(skip).limit(limit))
 
+    def remember_source(self, source: str) -> None:
+        self.db.sources.update_one({"_id": source}, {"$setOnInsert": {"_id": source}}, upsert=True)
+
     def sources(self) -> list[str]:
-        return sorted(self.db.articles.distinct("source"))
+        """The sources of the tracked articles, from the `sources` collection (one
+        document per source, written with an article's first version): a
+        `distinct` over the articles reads every article on secantusdb. A
+        database from before that collection is read once to fill it."""
+        known = [document["_id"] for document in self.db.sources.find({}, projection={"_id": 1})]
+        if not known and self.db.articles.estimated_document_count():
+            known = [source for source in self.db.articles.distinct("source") if source]
+            for source in known:
+                self.remember_source(source)
+        return sorted(known)
+
+
+# The first window of find_changes, and the time before which nothing is looked for.
+FIRST_WINDOW = timedelta(hours=6)
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+
+
+def detection_windows(now: datetime, since: datetime | None = None):
+    """Ranges of detected_at, newest first, each twice as long as the one
+    before: [now - 6h, any later), [now - 18h, now - 6h), ... back to `since`
+    (or EARLIEST)."""
+    floor = max(since, EARLIEST) if since is not None else EARLIEST
+    upper, width = None, FIRST_WINDOW
+    while upper is None or upper > floor:
+        lower = max(floor, (upper or now) - width)
+        yield {"$gte": lower} if upper is None else {"$gte": lower, "$lt": upper}
+        upper, width = lower, width * 2
 
 
 def summary_of(revision: dict) -> dict:
