@@ -705,6 +705,78 @@ def disk_figures(db, storage_path: Path | None) -> dict:
     return figures
 
 
+# ------------------------------------------------------------------ capacity
+
+CAPACITY_RUNS = [  # (label, what the site serves before the crawl)
+    ("new articles", None),
+    ("unchanged, same bytes", None),
+    ("unchanged, compared in full", "vary_bytes"),
+    ("changed", "edit_all"),
+]
+
+
+def capacity(uri: str, name: str, pages: int, log_dir: Path) -> dict:
+    """Checks per second of `scrapy crawl bbc` (one crawl process and the database
+    server on this node's 2 cores) storing into database `name`: `pages` new
+    articles, then the same pages unchanged in the same bytes, unchanged in new
+    bytes (extracted and compared in full), and all of them changed. The
+    articles it added are removed afterwards."""
+    from common import BenchSite, PageSet, bbc_crawl_command, crawl_settings, run_crawl
+    page_set = PageSet(pages)
+    site = BenchSite(page_set).start()
+    urls = [site.base_url + path for path in page_set.paths]
+    rates = {}
+    try:
+        settings = crawl_settings(16, 16, uri, name)
+        for label, before in CAPACITY_RUNS:
+            site.vary_bytes = before == "vary_bytes"
+            if before == "edit_all":
+                page_set.edit(1.0, round_=1)
+            result = run_crawl(label, bbc_crawl_command(site.feed_url, settings), log_dir)
+            rates[label] = {"checks_per_second": result.pages_per_second, "pages": result.pages,
+                            "new": result.stat("newscrawler/articles/new"),
+                            "unchanged": result.stat("newscrawler/articles/unchanged"),
+                            "changed": result.stat("newscrawler/articles/changed"),
+                            "same_as_stored": result.stat("newscrawler/pages/same_as_stored")}
+            print(f"    capacity, {label}: {result.pages} pages, {result.pages_per_second:.0f} checks/s", flush=True)
+    finally:
+        site.stop()
+        remove_bench_articles(uri, name, urls)
+    return rates
+
+
+def remove_bench_articles(uri: str, name: str, urls: list[str]) -> None:
+    from newscrawler.sources import article_id_of
+    from newscrawler.storage import lookup_batches
+    ids = [article_id_of(url) for url in urls]
+    with MongoClient(uri) as client:
+        db = client[name]
+        for batch in lookup_batches(ids):
+            db.articles.delete_many({"_id": {"$in": batch}})
+            db.revisions.delete_many({"article_id": {"$in": batch}})
+            db.changes.delete_many({"article_id": {"$in": batch}})
+
+
+def lifetime_model(rates: dict, meta: dict, schedule: Schedule = SCHEDULE) -> list[list]:
+    """Tracked articles and new articles a day one node keeps current at `schedule`,
+    from its checks per second and the populated archive's versions per article."""
+    counts = meta["counts"]
+    versions = counts["revisions"] / counts["articles"]  # removed versions included
+    between = statistics.fmean(range(1, 9))  # quiet checks between two versions, as populated
+    quiet = checks_until_stopped(schedule) + (versions - 1) * between
+    seconds = {label: 1 / rate["checks_per_second"] for label, rate in rates.items()}
+    rows = []
+    for quiet_kind in ("unchanged, same bytes", "unchanged, compared in full"):
+        per_article = (seconds["new articles"] + (versions - 1) * seconds["changed"] + quiet * seconds[quiet_kind])
+        per_day = 86400 / per_article
+        active_days = (check_offset(checks_until_stopped(schedule), schedule)
+                       + (versions - 1) * check_offset(round(between), schedule)).total_seconds() / 86400
+        rows.append([quiet_kind, f"{1 + (versions - 1) + quiet:.1f}", f"{per_article:.3f}", f"{per_day:,.0f}",
+                     f"{per_day * active_days:,.0f}",
+                     f"{(1 + (versions - 1) + quiet) / (active_days * 86400) * 1e6:.2f}"])
+    return rows
+
+
 # ------------------------------------------------------------------ main
 
 def run_size(client, uri: str, size: int, reuse: bool, repeat: int, templates_of) -> dict:
@@ -737,6 +809,9 @@ def run_size(client, uri: str, size: int, reuse: bool, repeat: int, templates_of
     return results
 
 
+UNBOUNDED = {op.name for op in OPERATIONS if op.group == "unbounded"}
+
+
 def plan_text(plans: list) -> str:
     parts = []
     for label, plan in plans:
@@ -754,7 +829,7 @@ def report(sizes: list[int], results: dict) -> str:
         times = [results[s]["ops"].get(name, {}).get("ms") for s in sizes]
         present = [t for t in times if t is not None]
         growth = present[-1] / present[0] if present[0] else float("inf")
-        if len(present) == len(sizes):  # the summary is of what runs at every size
+        if len(present) == len(sizes) and name not in UNBOUNDED:  # the summary: what runs at every size
             worst = max(worst, (growth, name))
         rows.append([name] + ["-" if t is None else f"{t:.2f}" for t in times] + [f"{growth:.2f}×"])
     print("\nmedian ms (warm cache) by tracked articles")
@@ -774,20 +849,21 @@ def report(sizes: list[int], results: dict) -> str:
                           f"{d['revisions_bytes'] / d['revisions_documents']:,.0f}",
                           f"{d['changes_bytes'] / max(1, d['changes_documents']):,.0f}",
                           f"{data / d['articles']:,.0f}", f"{index / d['articles']:,.0f}",
-                          f"{results[s].get('folder_bytes', 0) / d['articles']:,.0f}",
                           f"{results[s]['meta']['seconds']:,.0f}"])
     print_table(["articles", "revisions", "changes", "B/article doc", "B/revision", "B/change",
-                 "data B/article", "index B/article", "files B/article", "populate s"], disk_rows)
+                 "data B/article", "index B/article", "populate s"], disk_rows)
     return f"summary: largest {sizes[-1]:,}, worst growth {worst[0]:.2f}× ({worst[1]})"
 
 
-def folder_bytes_of(storage_path: Path, client, name: str) -> int:
-    """Bytes of the WiredTiger files of database `name`, if the server names its files by database."""
-    total = 0
-    for path in storage_path.rglob("*"):
-        if path.is_file() and name in path.as_posix():
-            total += path.stat().st_size
-    return total
+def folder_bytes_of(storage_path: Path) -> int:
+    """Bytes of the server's files but its journal (secantusdb keeps every
+    database's documents in the same shard files: not per database)."""
+    return sum(path.stat().st_size for path in storage_path.rglob("*")
+               if path.is_file() and not path.name.startswith("WiredTigerLog."))
+
+
+def populated_counts(meta: dict) -> dict:
+    return meta["counts"]
 
 
 def main(argv=None) -> int:
@@ -799,6 +875,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
                         help=f"the secantusdb server's folder, kept between runs (default {DATA_DIR})")
     parser.add_argument("--populate-only", action="store_true", help="populate (or keep, with --reuse) and stop")
+    parser.add_argument("--capacity", type=int, default=0, metavar="PAGES",
+                        help="also crawl PAGES local pages into the largest database: checks/s of one node (e.g. 2000)")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     print(f"machine: {machine_description()}")
@@ -821,10 +899,31 @@ def main(argv=None) -> int:
                     print(f"  {database_name(size)}: populated in {meta['seconds']:,.0f} s: {meta['counts']}")
                 continue
             results[size] = run_size(client, server.uri, size, args.reuse, args.repeat, templates_of)
-            results[size]["folder_bytes"] = folder_bytes_of(server.storage_path, client, database_name(size))
+        files = folder_bytes_of(server.storage_path)
+        rates = None
+        if args.capacity and not args.populate_only:
+            import tempfile
+            rates = capacity(server.uri, database_name(sizes[-1]), args.capacity,
+                             Path(tempfile.mkdtemp(prefix="scale-capacity-")))
     if args.populate_only:
         return 0
-    print(report(sizes, results))
+    summary = report(sizes, results)
+    all_articles = sum(populated_counts(results[s]["meta"])["articles"] for s in sizes)
+    print(f"\nserver files (data and indexes of every scale_* database, no journal): {files:,} B = "
+          f"{files / all_articles:,.0f} B per article over {all_articles:,} articles")
+    if rates:
+        print(f"\nchecks per second of one node (a crawl of {args.capacity:,} local pages into "
+              f"{database_name(sizes[-1])}, concurrency 16, no delay)")
+        print_table(["check", "checks/s", "pages", "new", "unchanged", "changed", "by bytes"],
+                    [[label, r["checks_per_second"], r["pages"], r["new"], r["unchanged"], r["changed"],
+                      r["same_as_stored"]] for label, r in rates.items()])
+        print(f"\none node at the default schedule ({SCHEDULE.initial.total_seconds() / 60:.0f} min, "
+              f"×{SCHEDULE.backoff}, stop past {SCHEDULE.stop_after.days} days), versions per article as populated")
+        print_table(["quiet checks", "checks per article", "node s per article", "new articles/day",
+                     "tracked active articles", "checks/s per million tracked"],
+                    lifetime_model(rates, results[sizes[-1]]["meta"]))
+        results["capacity"] = rates
+    print(summary)
     (args.data_dir / "last-results.json").write_text(json.dumps(results, default=str, indent=1))
     return 0
 
