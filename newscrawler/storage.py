@@ -182,6 +182,7 @@ class RevisionStore:
             self.db_before_journal = self.client.get_database(self.database_name,
                                                               write_concern=WriteConcern(w=1, j=False))
             self.ensure_indexes()
+            self.fill_sources()
         except PyMongoError as error:
             self.close()
             raise StorageUnavailable(f"cannot use MongoDB at {self.uri}: {error}") from error
@@ -479,14 +480,15 @@ class RevisionStore:
     def sources(self) -> list[str]:
         """The sources of the tracked articles, from the `sources` collection (one
         document per source, written with an article's first version): a
-        `distinct` over the articles reads every article on secantusdb. A
-        database from before that collection is read once to fill it."""
-        known = [document["_id"] for document in self.db.sources.find({}, projection={"_id": 1})]
-        if not known and self.db.articles.estimated_document_count():
-            known = [source for source in self.db.articles.distinct("source") if source]
-            for source in known:
-                self.remember_source(source)
-        return sorted(known)
+        `distinct` over the articles reads every article on secantusdb."""
+        return sorted(document["_id"] for document in self.db.sources.find({}, projection={"_id": 1}))
+
+    def fill_sources(self) -> None:
+        """A database from before the `sources` collection: its articles are read once to fill it."""
+        if self.db.sources.find_one({}, projection={"_id": 1}) is None:
+            for source in self.db.articles.distinct("source"):
+                if source:
+                    self.remember_source(source)
 
 
 # The first window of find_changes, and the time before which nothing is looked for.

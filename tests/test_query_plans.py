@@ -79,6 +79,7 @@ def test_the_bulk_check_update_and_the_claim_are_explained(context):
     labels = [label for label, _ in scale.plans_for(context, claim)]
     assert "find articles {_id,source,status,next_check,lease_until}" in labels  # the claim's update_many, as a find
     checks = next(op for op in scale.OPERATIONS if "same bytes" in op.name)
+    context.open_pipelines()  # opening sends commands of its own
     plans = scale.plans_for(context, checks)
     assert [label for label, _ in plans] == ["find articles {_id}"]
     assert plans[0][1]["indexes"] == ["_id_"]
@@ -147,7 +148,17 @@ def test_sources_are_those_of_stored_articles(store):
     assert store.sources() == ["bbc", "guardian"]
 
 
-def test_sources_of_a_database_from_before_the_sources_collection(store):
+def test_sources_of_a_database_from_before_the_sources_collection(store, mongo_uri, database_name):
     store.db.articles.insert_many([{"_id": "a", "source": "washingtonpost"}, {"_id": "b", "source": "bbc"}])
-    assert store.sources() == ["bbc", "washingtonpost"]
-    assert sorted(doc["_id"] for doc in store.db.sources.find()) == ["bbc", "washingtonpost"]
+    reopened = scale.RevisionStore(mongo_uri, database_name)
+    reopened.open()  # as the first crawl or command after an upgrade
+    try:
+        reopened.begin_revision({**revision_of("c"), "source": "guardian"})
+        assert reopened.sources() == ["bbc", "guardian", "washingtonpost"]
+    finally:
+        reopened.close()
+
+
+def revision_of(article_id: str) -> dict:
+    from tests.test_storage import revision
+    return {**revision(1), "article_id": article_id}
