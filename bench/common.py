@@ -279,6 +279,9 @@ def secantus_server(folder: Path | None = None):
     folder = Path(folder) if keep else Path(tempfile.mkdtemp(prefix="bench-secantus-"))
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    if keep:  # opening a large kept database takes secantusdb minutes
+        import newscrawler.embedded
+        newscrawler.embedded.STARTUP_TIMEOUT_SECONDS = max(newscrawler.embedded.STARTUP_TIMEOUT_SECONDS, 1800)
     process = start_server(folder / "db", "127.0.0.1", port, folder / "server.log")
     try:
         yield DatabaseServer(f"mongodb://127.0.0.1:{port}/", process.pid, folder / "db")

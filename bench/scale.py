@@ -875,6 +875,8 @@ def main(argv=None) -> int:
                         help="use a database already populated for a size (in --data-dir) instead of populating it again")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
                         help=f"the secantusdb server's folder, kept between runs (default {DATA_DIR})")
+    parser.add_argument("--mongo-uri", default="",
+                        help="use this running server (its data in --data-dir) instead of starting one")
     parser.add_argument("--populate-only", action="store_true", help="populate (or keep, with --reuse) and stop")
     parser.add_argument("--capacity", type=int, default=0, metavar="PAGES",
                         help="also crawl PAGES local pages into the largest database: checks/s of one node (e.g. 2000)")
@@ -892,7 +894,11 @@ def main(argv=None) -> int:
         return templates
 
     results = {}
-    with secantus_server(args.data_dir) as server, MongoClient(server.uri, tz_aware=True) as client:
+    import contextlib
+    from common import DatabaseServer
+    server_of = (contextlib.nullcontext(DatabaseServer(args.mongo_uri, None, args.data_dir / "db")) if args.mongo_uri
+                 else secantus_server(args.data_dir))
+    with server_of as server, MongoClient(server.uri, tz_aware=True) as client:
         for size in sizes:
             if args.populate_only:
                 if not (args.reuse and populated(client, size)):
