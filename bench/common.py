@@ -272,21 +272,28 @@ class BenchSite:
 # ------------------------------------------------------------------ database
 
 @contextmanager
-def secantus_server():
-    """A fresh secantusdb server on a free port with its data in a temporary folder; yields its URI."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-secantus-"))
+def secantus_server(folder: Path | None = None):
+    """A secantusdb server on a free port; yields its URI. Its data is in a temporary
+    folder, deleted afterwards, or in `folder`, kept for the next run."""
+    keep = folder is not None
+    folder = Path(folder) if keep else Path(tempfile.mkdtemp(prefix="bench-secantus-"))
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    if keep:  # opening a large kept database takes secantusdb minutes
+        import newscrawler.embedded
+        newscrawler.embedded.STARTUP_TIMEOUT_SECONDS = max(newscrawler.embedded.STARTUP_TIMEOUT_SECONDS, 1800)
     process = start_server(folder / "db", "127.0.0.1", port, folder / "server.log")
     try:
         yield DatabaseServer(f"mongodb://127.0.0.1:{port}/", process.pid, folder / "db")
     finally:
         process.terminate()
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=120 if keep else 30)  # a kept folder: let it checkpoint
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass

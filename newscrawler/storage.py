@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import bson
@@ -36,6 +36,7 @@ from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateMany, UpdateOne, W
 from pymongo.errors import (BulkWriteError, ConnectionFailure, DocumentTooLarge, DuplicateKeyError, PyMongoError,
                             WriteError)
 
+from newscrawler.clock import utc_now
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
 from newscrawler.urls import article_id
 
@@ -72,6 +73,10 @@ INDEXES = {
         ([("source", ASCENDING), ("last_changed", DESCENDING)], {"name": "source_last_changed"}),
         ([("last_changed", DESCENDING)], {"name": "last_changed"}),
         ([("source", ASCENDING), ("status", ASCENDING), ("next_check", ASCENDING)], {"name": "due_checks"}),
+        # An address search reads a range of ids. MongoDB serves it from the _id
+        # index; secantusdb scans the collection for a range of _id and needs an
+        # index of its own (docs/mongodb-compatibility.md).
+        ([("_id", ASCENDING), ("source", ASCENDING)], {"name": "id_source"}),
     ],
 }
 
@@ -177,6 +182,7 @@ class RevisionStore:
     CHECK_BATCH_SECONDS = 5.0
     # Under MongoDB's 16 MiB, leaving room for the command around a document.
     MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
+    clock = staticmethod(utc_now)  # where "now" is, for reading recent changes
 
     def __init__(self, uri: str | None, database: str = DEFAULT_DATABASE, timeout_ms: int = DEFAULT_TIMEOUT_MS,
                  locate_server=None):
@@ -238,6 +244,7 @@ class RevisionStore:
             self.db_before_journal = self.client.get_database(self.database_name,
                                                               write_concern=WriteConcern(w=1, j=False))
             self.ensure_indexes()
+            self.fill_sources()
         except PyMongoError as error:
             self.close()
             raise StorageUnavailable(f"cannot use MongoDB at {self.uri}: {error}") from error
@@ -289,7 +296,7 @@ class RevisionStore:
         if the database cannot hold it."""
         self._refuse_unstorable(revision)
         self._flush_checks_of(revision["article_id"])
-        self.db.articles.update_one(
+        begun = self.db.articles.update_one(
             {"_id": revision["article_id"]},
             {
                 "$setOnInsert": {"first_seen": revision["fetched_at"], "url": revision["url"],
@@ -300,6 +307,8 @@ class RevisionStore:
             },
             upsert=True,
         )
+        if begun.upserted_id is not None:  # a new article
+            self.remember_source(revision["source"])
 
     def _refuse_unstorable(self, revision: dict) -> None:
         try:
@@ -482,8 +491,10 @@ class RevisionStore:
 
     def _claim_batch(self, due: dict, article_ids: list[str], now, lease: timedelta, token: str) -> list[dict]:
         # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
+        # _id first: secantusdb serves a filter by the first of its clauses that
+        # rides an index, and `source` would read every article of the source
         self.db.articles.update_many(
-            {**due, "_id": {"$in": article_ids}, "lease_until": {"$not": {"$gt": now}}},
+            {"_id": {"$in": article_ids}, **due, "lease_until": {"$not": {"$gt": now}}},
             {"$set": {"lease_until": now + lease, "lease_owner": token}},
         )
         found = self.db.articles.find({"_id": {"$in": article_ids}, "lease_owner": token},
@@ -533,13 +544,52 @@ class RevisionStore:
 
     def find_changes(self, *, article_id: str | None = None, source: str | None = None,
                      substantive_only: bool = False, since=None, skip: int = 0, limit: int = 50) -> list[dict]:
-        """Change records, newest first, without their paragraph ops (served by the detected_at indexes)."""
-        query = changes_query(article_id=article_id, source=source, substantive_only=substantive_only, since=since)
+        """Change records, newest first, without their paragraph ops (served by the detected_at indexes).
+
+        Read in windows of detection time going back from now, each twice as
+        long as the one before, until enough are found: secantusdb reads every
+        document in the index range of a query before it sorts and limits, so
+        an unbounded "newest 50" would read every change record ever stored.
+        One article's changes are few: read at once.
+        """
+        query = changes_query(article_id=article_id, source=source, substantive_only=substantive_only)
+        return self._newest_in_windows(query, since, skip, limit, self._newest_changes)
+
+    def _newest_in_windows(self, query: dict, since, skip: int, limit: int, read) -> list[dict]:
+        """read(query, skip, limit) over windows of detection time (see find_changes)."""
+        if "article_id" in query:
+            if since is not None:
+                query = {**query, "detected_at": {"$gte": since}}
+            return read(query, skip, limit)
+        wanted, found = skip + limit, []
+        for window in detection_windows(self.clock(), since):
+            # the time range first: secantusdb serves a filter by the first of its
+            # clauses that rides an index (see docs/mongodb-compatibility.md)
+            found += read({"detected_at": window, **query}, 0, wanted - len(found))
+            if len(found) >= wanted:
+                break
+        return found[skip:wanted]
+
+    def _newest_changes(self, query: dict, skip: int, limit: int) -> list[dict]:
         found = self.db.changes.find(query, projection={"paragraphs": 0}).sort("detected_at", DESCENDING)
         return list(found.skip(skip).limit(limit))
 
+    def remember_source(self, source: str) -> None:
+        self.db.sources.update_one({"_id": source}, {"$setOnInsert": {"_id": source}}, upsert=True)
+
     def sources(self) -> list[str]:
-        return sorted(self.db.articles.distinct("source"))
+        """The sources of the tracked articles, from the `sources` collection (one
+        document per source, written with an article's first version): a
+        `distinct` over the articles reads every article on secantusdb."""
+        return sorted(document["_id"] for document in self.db.sources.find({}, projection={"_id": 1}))
+
+    def fill_sources(self) -> None:
+        """A database from before the `sources` collection: its articles are read once to fill it."""
+        if self.db.sources.find_one({}, projection={"_id": 1}) is None:
+            for source in self.db.articles.distinct("source"):
+                if source:
+                    self.remember_source(source)
+
 
     # ------------------------------------------------------------------
     # Read-only queries of the reading side (CLI, feeds, web view): one change
@@ -561,13 +611,17 @@ class RevisionStore:
     def find_changes_with_words(self, *, article_id: str | None = None, source: str | None = None,
                                 limit: int = 50, ops_each: int = 10) -> list[dict]:
         """Change records, newest first, each with only its first `ops_each` ops of
-        changed paragraphs (see change())."""
-        return list(self.db.changes.aggregate([
-            {"$match": changes_query(article_id=article_id, source=source)},
-            {"$sort": {"detected_at": DESCENDING}},
-            {"$limit": limit},
-            {"$addFields": {"paragraphs": {"$slice": [CHANGED_OPS, ops_each]}}},
-        ]))
+        changed paragraphs (see change()); read in windows as find_changes is."""
+        def read(query: dict, skip: int, limit: int) -> list[dict]:
+            return list(self.db.changes.aggregate([
+                {"$match": query},
+                {"$sort": {"detected_at": DESCENDING}},
+                {"$skip": skip},
+                {"$limit": limit},
+                {"$addFields": {"paragraphs": {"$slice": [CHANGED_OPS, ops_each]}}},
+            ]))
+
+        return self._newest_in_windows(changes_query(article_id=article_id, source=source), None, 0, limit, read)
 
     def article_totals(self, now) -> dict:
         """Counts for an overview, each a count over an index prefix or collection metadata:
@@ -617,18 +671,21 @@ class RevisionStore:
         """Articles whose headline contains every one of `words` (any case), most
         recently changed first, among the `scan` most recently changed articles (of
         the source): the work is bounded by `scan` documents read in last_changed
-        index order, however large the collection."""
-        matches = [{"headline": {"$regex": re.escape(word), "$options": "i"}} for word in words]
-        return list(self.db.articles.aggregate([
-            {"$match": {"source": source} if source else {}},
-            {"$sort": {"last_changed": DESCENDING}},
-            {"$limit": scan or self.SEARCH_SCAN},
-            {"$match": {"$and": matches} if matches else {}},
-            {"$skip": skip},
-            {"$limit": limit},
-            {"$project": self.ARTICLE_LIST_FIELDS},
-        ]))
-
+        index order, however large the collection. Read in windows of time, as
+        find_changes reads change records, and matched here: secantusdb reads a
+        whole index range before it sorts and limits."""
+        wanted, scan = [word.lower() for word in words], scan or self.SEARCH_SCAN
+        found, read = [], 0
+        for window in detection_windows(self.clock()):
+            query = {"last_changed": window, **({"source": source} if source else {})}
+            batch = list(self.db.articles.find(query, projection=self.ARTICLE_LIST_FIELDS)
+                         .sort("last_changed", DESCENDING).limit(scan - read))
+            read += len(batch)
+            found += [article for article in batch
+                      if all(word in (article.get("headline") or "").lower() for word in wanted)]
+            if read >= scan or len(found) >= skip + limit:
+                break
+        return found[skip:skip + limit]
 
     # Alerts (newscrawler/alerts/): subscriptions, and the outbox. A change
     # record stored while alerts are on carries `alerts: "pending"` from its
@@ -759,6 +816,23 @@ class RevisionStore:
 
     def count_changes_to_alert(self) -> int:
         return self.db.changes.count_documents({"alerts": ALERT_PENDING}, hint="alerts_pending")
+
+
+# The first window of find_changes (and of a headline search), and the time before which nothing is looked for.
+FIRST_WINDOW = timedelta(hours=6)
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+
+
+def detection_windows(now: datetime, since: datetime | None = None):
+    """Ranges of detected_at, newest first, each twice as long as the one
+    before: [now - 6h, any later), [now - 18h, now - 6h), ... back to `since`
+    (or EARLIEST)."""
+    floor = max(since, EARLIEST) if since is not None else EARLIEST
+    upper, width = None, FIRST_WINDOW
+    while upper is None or upper > floor:
+        lower = max(floor, (upper or now) - width)
+        yield {"$gte": lower} if upper is None else {"$gte": lower, "$lt": upper}
+        upper, width = lower, width * 2
 
 
 # The paragraph ops of a change record other than "equal" (an absent list stays absent).
