@@ -1,56 +1,438 @@
 """The general article extractor, for pages of outlets without a folder of their own.
 
-It reads what almost every article page publishes about itself: schema.org
-JSON-LD (headline, author, dates, and `articleBody` where a page has it), Open
-Graph and `article:*` meta tags, and else the longest run of paragraphs in the
-page's main article container.
+The body is a structural reading of the page (see docs/extractors.md for how it
+was chosen and measured). The page's visible text is cut into runs, the text
+between two block-level boundaries, as a reader sees paragraphs. The article's
+container is the element whose runs are most article paragraphs (long, few
+links, outside page furniture) and least everything else: the element that
+maximises paragraph characters minus the characters of all other text in it,
+which picks a story body split into several columns as readily as one in a
+single <div>. Its runs are the body, leaving out boxes the page names as
+furniture (share, related, byline, caption...), sub-headings with nothing
+under them, and blocks that only date the article, credit a photo, repeat
+the headline or label something. Where the page's JSON-LD carries an
+`articleBody` that this reading mostly misses (a page whose text is written
+by script), the articleBody is the body instead.
+
+Headline, byline and times come from what the page says of itself: the <h1>
+that agrees with its JSON-LD, Open Graph and <title> titles; JSON-LD and
+<meta> authors and dates. Pure: HTML in, fields out.
 """
+import re
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lxml import etree, html
+
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
-from newscrawler.extraction.query import xpath
-from newscrawler.extraction.text import json_ld_value, visible_text
+from newscrawler.extraction.query import having, xpath
+from newscrawler.extraction.text import (
+    _is_invisible,  # the one rule for never-visible elements, shared with visible_text
+    byline_from,
+    json_ld_person_names,
+    json_ld_value,
+    parse_utc,
+    text_blocks,
+    visible_text,
+)
 
-# Containers an article's text is usually in, most specific first.
-_CONTAINERS = tuple(xpath(query) for query in (
-    "//*[@itemprop='articleBody']",
-    "//article",
-    "//main",
-    "//body",
-))
+# Elements whose start and end separate one run of text from the next.
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+})
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_CELL_TAGS = frozenset({"td", "th"})
+# Elements that never hold the article's text. Figures go too: most outlets'
+# facts leave image captions out of the body (measured: docs/extractors.md).
+_FURNITURE_TAGS = frozenset({
+    "nav", "aside", "footer", "form", "button", "select", "textarea", "svg", "iframe", "video",
+    "audio", "canvas", "map", "figure", "figcaption",
+})
+# Words in an element's class, id, role, data-component or itemprop that name page furniture.
+_FURNITURE_WORDS = frozenset({
+    "ad", "ads", "adslot", "advert", "advertisement", "author", "authors", "banner", "bio",
+    "breadcrumb", "breadcrumbs", "byline", "bylines", "caption", "captions", "carousel", "comment",
+    "comments", "consent", "cookie", "copyright", "credit", "credits", "date", "footer", "gallery",
+    "interstitial", "keywords", "masthead", "menu", "meta", "modal", "nav", "navigation",
+    "newsletter", "outbrain", "popular", "popup", "print", "promo", "promos", "pullquote", "rail",
+    "readmore", "recommended", "related", "share", "sharing", "sidebar", "signup", "slideshow",
+    "social", "sponsor", "sponsored", "subscribe", "subscription", "taboola", "tags", "timestamp",
+    "toolbar", "tools", "trending", "tweet", "instagram",
+})
+_FURNITURE_PAIRS = frozenset({
+    ("read", "more"), ("most", "read"), ("more", "on"), ("see", "also"), ("pull", "quote"),
+    ("sr", "only"), ("visually", "hidden"), ("screen", "reader"),
+})
+_NOT_FURNITURE_BEFORE = frozenset({"with", "has", "no", "without"})  # "ContainerWithSidebar", "has-ads"
+_NAMING_ATTRIBUTES = ("class", "id", "role", "data-component", "itemprop")
+_NAME_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+
+MIN_PARAGRAPH_CHARS = 25  # a run this long with few links reads as a paragraph
+MAX_PARAGRAPH_LINK_SHARE = 0.5
+JUNK_WEIGHT = 1.0  # how much a character of other text costs a container against one of paragraph
+WRAPPER_SHARE = 0.5  # a furniture-named element holding this share of the text is a wrapper, not furniture
+MIN_BLOCK_WORDS = 4  # shorter blocks that end no sentence are labels: "Advertisement", "Getty Images"
+HEADLINE_REPEAT = 0.8  # a block that agrees this much with the headline repeats it
+ARTICLE_BODY_COVERED = 0.6  # share of JSON-LD articleBody words the reading must have to be preferred
+MAX_HEADINGS = 5
+MAX_STAMP_CHARS = 80
+MIN_HEADLINE_AGREEMENT = 0.5
+
+_SENTENCE_END = re.compile(r"[.!?\u201d\"']$")
+_BYLINE = re.compile(r"^(?:by|written by)\s+\S+(?:\s+\S+){0,7}$", re.IGNORECASE)
+_CREDIT = re.compile(r"^(?:photo(?:graph)?|image|picture|credit)s?\s*(?::|\.\.\.)", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+")
+_DIGITS = re.compile(r"\d+(?:st|nd|rd|th)?")
+_NON_WORD = re.compile(r"[\W_]+")
+_STAMP_WORDS = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:sday)?|"
+    r"wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|gmt|bst|utc|[ecmp][sd]t|"
+    r"am|pm|a\.m|p\.m|at|on|published|updated|last|modified|first|posted|ago|seconds?|minutes?|"
+    r"mins?|hours?|hrs?|days?|weeks?)\b")
+_WORD = re.compile(r"\w+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014-]\s+")
+_ENDS_WITH_SCRIPT = re.compile(r"</script>\s*$", re.IGNORECASE)
+
+_BODY = xpath("//body")
 _HEADINGS = xpath("//h1")
-_BLOCKS = xpath(".//p | .//h2 | .//h3 | .//li[not(ancestor::nav)]")
-_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "figure"})
-MIN_PARAGRAPH_WORDS = 4
+_TITLE = xpath("//title")
+_AUTHOR_ELEMENTS = xpath(having("//*", "rel", "author") + " | " + having("//*", "itemprop", "author"))
+_ITEMPROP_TIMES = {
+    name: xpath(having("//*", "itemprop", name) + "/@content | " + having("//*", "itemprop", name) + "/@datetime")
+    for name in ("datePublished", "dateModified")
+}
+_PUBLISHED_META = ("date", "pubdate", "publishdate", "publish-date", "DC.date.issued", "dcterms.created",
+                   "OriginalPublicationDate", "article.published", "sailthru.date")
+_MODIFIED_META = ("datemodified", "last-modified", "DC.date.modified", "dcterms.modified", "article.updated")
+
+
+# ------------------------------------------------------------------ the structural reading
+
+@dataclass
+class Run:
+    """Text as a reader sees one block of it: between two block-level boundaries."""
+    owner: object  # the innermost block-level element around it
+    chain: tuple  # every element it is in, innermost first
+    pieces: list = field(default_factory=list)
+    link_chars: int = 0
+    text: str = ""
+    is_paragraph: bool = False  # long, with few links
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the structural reading found: the body's blocks and how they sit in the page."""
+    blocks: list[str]
+    container: object | None  # the lxml element the article is in
+    words: int  # in the blocks
+    link_density: float  # of the container: the share of its text in links
+
+
+_NOTHING = Reading([], None, 0, 0.0)
+_READINGS: "weakref.WeakKeyDictionary[Page, Reading]" = weakref.WeakKeyDictionary()
+
+
+def structural_reading(page: Page) -> Reading:
+    """The page's structural reading, made once per page (the source's
+    non-article check and the body both ask for it)."""
+    reading = _READINGS.get(page)
+    if reading is None:
+        reading = _READINGS[page] = _read(page)
+    return reading
+
+
+def _read(page: Page) -> Reading:
+    root = page.first(_BODY, page.root)
+    runs = list(_runs(root))
+    tally = _Tally(runs, root)
+    container = _best_container(tally)
+    if container is None:
+        return _NOTHING
+    headline = _words(page_headline(page))
+    candidates = [run for run in runs if container in run.chain and _is_article_text(run, headline)]
+    # Furniture-named boxes inside the article are left out, unless that
+    # leaves nothing: then the article itself sits in a box so named.
+    kept = ([run for run in candidates if not tally.in_furniture(run, container)]
+            or [run for run in candidates if not tally.in_furniture(run, container, tally.good_chars)])
+    blocks = _without_orphan_headings(kept)
+    return Reading(blocks, container, sum(len(block.split()) for block in blocks), tally.link_density(container))
+
+
+def _runs(root):
+    """root's runs of visible text in document order, without furniture elements."""
+    open_elements = [root]
+    run = Run(root, (root,))
+    link_depth = 0
+    skipped = None  # the element whose subtree was just skipped: its next event is its end
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            _add(run, node.tail, link_depth)
+            continue
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if node is root:
+                _add(run, node.text, link_depth)
+            elif _is_invisible(node) or tag in _FURNITURE_TAGS:
+                walker.skip_subtree()
+                skipped = node
+            else:
+                open_elements.append(node)
+                if tag in _BLOCK_TAGS:
+                    yield from _finished(run)
+                    run = Run(node, tuple(reversed(open_elements)))
+                link_depth += tag == "a"
+                _add(run, " " if tag == "br" else node.text, link_depth)
+            continue
+        if node is root:
+            break
+        if node is skipped:
+            skipped = None
+        else:
+            open_elements.pop()
+            link_depth -= tag == "a"
+        if tag in _BLOCK_TAGS:
+            yield from _finished(run)
+            chain = tuple(reversed(open_elements))
+            run = Run(next(e for e in chain if e.tag in _BLOCK_TAGS or e is root), chain)
+        _add(run, node.tail, link_depth)
+    yield from _finished(run)
+
+
+def _add(run: Run, text: str | None, link_depth: int) -> None:
+    if text:
+        run.pieces.append(text)
+        if link_depth:
+            run.link_chars += len(text.strip())
+
+
+def _finished(run: Run):
+    text = "".join(run.pieces).strip()
+    if text:
+        run.text = text
+        run.is_paragraph = len(text) >= MIN_PARAGRAPH_CHARS and run.link_chars < MAX_PARAGRAPH_LINK_SHARE * len(text)
+        yield run
+
+
+class _Tally:
+    """Characters of text per element, over the runs inside it: all text, link
+    text, paragraph text, and "good" text (paragraphs outside furniture)."""
+
+    def __init__(self, runs: list[Run], root):
+        self.chars, self.links, self.paragraph_chars, self.good_chars = Counter(), Counter(), Counter(), Counter()
+        self._furniture_named = {}
+        for run in runs:
+            length = len(run.text)
+            for element in run.chain:
+                self.chars[element] += length
+                self.links[element] += run.link_chars
+                if run.is_paragraph:
+                    self.paragraph_chars[element] += length
+        for run in runs:
+            if run.is_paragraph and not self.in_furniture(run, root, self.paragraph_chars):
+                for element in run.chain:
+                    self.good_chars[element] += len(run.text)
+
+    def link_density(self, element) -> float:
+        return self.links[element] / max(self.chars[element], 1)
+
+    def in_furniture(self, run: Run, reference, held: Counter | None = None) -> bool:
+        """Whether run is inside a furniture-named element below reference; with
+        held, not counting elements that hold WRAPPER_SHARE of reference's held text."""
+        limit = WRAPPER_SHARE * held[reference] if held else 0
+        for element in run.chain:
+            if element is reference:
+                return False
+            if (not held or held[element] < limit) and self._is_furniture_named(element):
+                return True
+        return False
+
+    def _is_furniture_named(self, element) -> bool:
+        named = self._furniture_named.get(element)
+        if named is None:
+            named = self._furniture_named[element] = _has_furniture_name(element)
+        return named
+
+
+def _has_furniture_name(element) -> bool:
+    words = [word.lower() for attribute in _NAMING_ATTRIBUTES
+             for word in _NAME_WORDS.split(element.get(attribute) or "") if word]
+    return any((word in _FURNITURE_WORDS and before not in _NOT_FURNITURE_BEFORE) or (before, word) in _FURNITURE_PAIRS
+               for before, word in zip([""] + words, words))
+
+
+def _best_container(tally: _Tally):
+    """The element whose text is most good paragraphs and least everything else."""
+    if not tally.good_chars:
+        return None
+    return max(tally.good_chars,
+               key=lambda element: (1 + JUNK_WEIGHT) * tally.good_chars[element] - JUNK_WEIGHT * tally.chars[element])
+
+
+def _is_article_text(run: Run, headline_words: list[str]) -> bool:
+    text = run.text
+    if run.owner.tag == "h1" or run.link_chars > MAX_PARAGRAPH_LINK_SHARE * len(text):
+        return False
+    if run.owner.tag in _HEADING_TAGS:
+        return not _repeats(text, headline_words)
+    if len(text.split()) < MIN_BLOCK_WORDS and not _SENTENCE_END.search(text):
+        return False
+    if run.owner.tag in _CELL_TAGS and not run.is_paragraph:  # a data table's cells
+        return False
+    short = len(text) <= MAX_STAMP_CHARS
+    return not ((short and _is_stamp(text)) or _BYLINE.match(text) or _CREDIT.match(text) or _URL.fullmatch(text)
+                or _repeats(text, headline_words))
+
+
+def _repeats(text: str, headline_words: list[str]) -> bool:
+    words = _words(text)
+    # agreement can reach HEADLINE_REPEAT only between texts of similar length
+    if not headline_words or not 0.6 < len(words) / len(headline_words) < 1.7:
+        return False
+    return _agreement(words, headline_words) >= HEADLINE_REPEAT
+
+
+def _is_stamp(text: str) -> bool:
+    """Whether the block only dates the article: "Friday 20 March 2015 17.38 GMT", "2 hours ago"."""
+    return not _NON_WORD.sub("", _STAMP_WORDS.sub(" ", _DIGITS.sub(" ", text.lower())))
+
+
+def _without_orphan_headings(runs: list[Run]) -> list[str]:
+    """The runs' texts without sub-headings that have no text of their own
+    under them (the title of a box of links, "Related topics")."""
+    blocks = []
+    for index, run in enumerate(runs):
+        following = runs[index + 1] if index + 1 < len(runs) else None
+        if run.owner.tag in _HEADING_TAGS and (following is None or following.owner.tag in _HEADING_TAGS):
+            continue
+        blocks.append(run.text)
+    return blocks
+
+
+# ------------------------------------------------------------------ JSON-LD articleBody
+
+def json_ld_article_body(page: Page) -> list[str]:
+    """The blocks of the page's JSON-LD articleBody: its lines, or its
+    paragraphs where it is markup; [] without one."""
+    body = json_ld_value(page.json_ld, "articleBody")
+    if not isinstance(body, str) or not body.strip():
+        return []
+    if "</p>" in body or "<br" in body:
+        return text_blocks(html.fragment_fromstring(body, create_parent="div"))
+    return [line.strip() for line in body.splitlines() if line.strip()]
+
+
+def _chosen_body(reading: Reading, article_body: list[str]) -> list[str]:
+    """The reading's blocks (they keep the page's paragraphs and sub-headings),
+    unless the page's articleBody has much text the reading missed."""
+    if not article_body:
+        return reading.blocks
+    wanted = Counter(_words(" ".join(article_body)))
+    found = Counter(_words(" ".join(reading.blocks)))
+    covered = sum((wanted & found).values()) / max(sum(wanted.values()), 1)
+    return reading.blocks if covered >= ARTICLE_BODY_COVERED else article_body
+
+
+# ------------------------------------------------------------------ headline, byline, times
+
+def page_headline(page: Page) -> str:
+    """The headline the page shows: the <h1> that agrees best with the titles
+    the page gives itself (JSON-LD, Open Graph, <title>), else the first of those titles."""
+    titles = _titles(page)
+    title_words = [_words(title) for title in titles]
+    best, best_agreement = "", 0.0
+    for heading in page.find(_HEADINGS)[:MAX_HEADINGS]:
+        text = visible_text(heading)
+        agreement = max((_agreement(_words(text), words) for words in title_words), default=0.0)
+        if text and (agreement > best_agreement or not best):
+            best, best_agreement = text, agreement
+    if best and (best_agreement >= MIN_HEADLINE_AGREEMENT or not titles):
+        return best
+    return titles[0] if titles else ""
+
+
+def _titles(page: Page) -> list[str]:
+    candidates = (json_ld_value(page.json_ld, "headline"), page.meta_property("og:title"), page.meta("twitter:title"),
+                  page.meta("Headline"), _without_site_name(page.first_text(_TITLE)))
+    return [title.strip() for title in candidates if isinstance(title, str) and title.strip()]
+
+
+def _without_site_name(title: str) -> str:
+    """The longest part of a <title> such as "Headline - Site" or "SITE | Section | Headline"."""
+    return max(_TITLE_SEPARATORS.split(title), key=len) if title else ""
+
+
+def page_byline(page: Page) -> str | None:
+    """The authors the page names: JSON-LD Person authors (or author names
+    given as plain strings), else <meta name="author">, else rel/itemprop author elements."""
+    names = json_ld_person_names(page.json_ld) or _json_ld_author_strings(page)
+    if not names:
+        meta = page.meta("author") or page.meta_property("article:author")
+        names = [meta] if meta and not _URL.match(meta) else []
+    if not names:
+        names = [visible_text(element) for element in page.find(_AUTHOR_ELEMENTS)]
+    return byline_from(name for name in names if len(name.split()) <= 6)
+
+
+def _json_ld_author_strings(page: Page) -> list[str]:
+    for key in ("author", "authors"):
+        value = json_ld_value(page.json_ld, key)
+        values = value if isinstance(value, list) else [value]
+        names = [name for name in values if isinstance(name, str) and not _URL.match(name)]
+        if names:
+            return names
+    return []
+
+
+def page_time(page: Page, json_ld_key: str, open_graph: str, itemprop: str, meta_names) -> object:
+    """The first of the page's own statements of a time: JSON-LD, Open Graph
+    article:*, microdata, then <meta> names that CMSs use."""
+    candidates = [json_ld_value(page.json_ld, json_ld_key), page.meta_property(open_graph),
+                  *page.find(_ITEMPROP_TIMES[itemprop])[:1], *(page.meta(name) for name in meta_names)]
+    return next((moment for moment in map(parse_utc, candidates) if moment), None)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _agreement(words: list[str], other: list[str]) -> float:
+    """Token F1 of two texts' words."""
+    if not words or not other:
+        return 0.0
+    common = sum((Counter(words) & Counter(other)).values())
+    return 2 * common / (len(words) + len(other))
 
 
 class GenericArticle(Layout):
+    """Any article page: the structural reading, or the JSON-LD articleBody where the reading misses it."""
+
     name = "generic"
 
     def matches(self, page: Page) -> bool:
         return True
 
+    def is_complete(self, text: str) -> bool:
+        # Some templates end with their last script, without </body></html>.
+        return super().is_complete(text) or _ENDS_WITH_SCRIPT.search(text[-200:]) is not None
+
     def headline(self, page: Page) -> str:
-        headline = json_ld_value(page.json_ld, "headline")
-        if isinstance(headline, str) and headline.strip():
-            return headline.strip()
-        return page.meta_property("og:title") or page.first_text(_HEADINGS)
+        return page_headline(page)
 
     def body(self, page: Page) -> list[str]:
-        article_body = json_ld_value(page.json_ld, "articleBody")
-        if isinstance(article_body, str) and article_body.strip():
-            return [block.strip() for block in article_body.splitlines() if block.strip()]
-        for container in _CONTAINERS:
-            found = page.find(container)
-            if found:
-                blocks = [visible_text(block) for block in _BLOCKS(found[0]) if not _in_chrome(block)]
-                blocks = [block for block in blocks if len(block.split()) >= MIN_PARAGRAPH_WORDS]
-                if blocks:
-                    return blocks
-        return []
+        return _chosen_body(structural_reading(page), json_ld_article_body(page))
 
+    def byline(self, page: Page) -> str | None:
+        return page_byline(page)
 
-def _in_chrome(element) -> bool:
-    return any(ancestor.tag in _CHROME for ancestor in element.iterancestors())
+    def published(self, page: Page):
+        return page_time(page, "datePublished", "article:published_time", "datePublished",
+                         _PUBLISHED_META) or parse_utc(json_ld_value(page.json_ld, "dateCreated"))
 
-
-
+    def modified(self, page: Page):
+        return page_time(page, "dateModified", "article:modified_time", "dateModified", _MODIFIED_META)

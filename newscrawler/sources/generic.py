@@ -3,11 +3,18 @@
 `scrapy crawl feed -a feeds=URL -a source=NAME` tracks the articles of any
 feed under the source NAME; NEWSCRAWLER_FEED_SOURCES maps names to feed lists
 so that `-a source=npr` alone is enough.
+
+Without an outlet's own rules, a page is refused as not an article when it
+says so of itself (JSON-LD types, Open Graph video types) or when its
+structural reading (newscrawler.extraction.generic) looks like a live blog
+(many blocks led by a time of day), an index page (a container mostly of
+links) or holds too little text to be an article.
 """
 import re
 
-from newscrawler.extraction.generic import GenericArticle
-from newscrawler.sources.source import Source
+from newscrawler.extraction.generic import GenericArticle, structural_reading
+from newscrawler.extraction.page import Page
+from newscrawler.sources.source import Source, json_ld_non_article_type
 
 # An article's address usually ends in a slug with hyphens, a long number, or a
 # file name; a section front ends in a single word (/world/, /politics).
@@ -21,8 +28,57 @@ SKIPPED_PATHS = (
     ("video", re.compile(r"/(?:videos?|watch|podcasts?|audio)/", re.IGNORECASE)),
 )
 
+_ARTICLE_TYPE = re.compile(r"Article$|^(?:Report|BlogPosting|NewsArticle)$")
+_LIVE_NAMES = re.compile(r"\blive-?(?:blog|update|coverage)", re.IGNORECASE)
+_CLOCK_LED = re.compile(r"^\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\b", re.IGNORECASE)
+MIN_TIMED_BLOCKS = 5  # a live blog's updates each open with their time of day...
+MIN_TIMED_SHARE = 0.1  # ...and are this share of its blocks at least
+MAX_ARTICLE_LINK_DENSITY = 0.4  # articles measure 0 to 0.26 (docs/extractors.md); index pages are mostly links
+MIN_ARTICLE_WORDS = 40
+
+
+def non_article_marker(page: Page) -> str | None:
+    """Why the page is not a single article, or None."""
+    return json_ld_non_article_type(page) or _video_marker(page) or _reading_marker(page)
+
+
+def _video_marker(page: Page) -> str | None:
+    og_type = (page.meta_property("og:type") or "").strip().lower()
+    if og_type.startswith("video"):
+        return f"og:type {og_type}"
+    types = {name for obj in page.json_ld for name in _types(obj)}
+    if "VideoObject" in types and not any(_ARTICLE_TYPE.search(name) for name in types):
+        return "JSON-LD VideoObject without an article"
+    return None
+
+
+def _types(obj: dict) -> list[str]:
+    types = obj.get("@type")
+    return [name for name in (types if isinstance(types, list) else [types]) if isinstance(name, str)]
+
+
+def _reading_marker(page: Page) -> str | None:
+    reading = structural_reading(page)
+    if not reading.blocks:
+        return None  # no article text at all: extraction says so (EmptyBody)
+    timed = sum(1 for block in reading.blocks if _CLOCK_LED.match(block))
+    if timed >= MIN_TIMED_BLOCKS and timed >= MIN_TIMED_SHARE * len(reading.blocks):
+        return f"live blog: {timed} of {len(reading.blocks)} blocks open with a time of day"
+    if any(_LIVE_NAMES.search(element.get("class") or "") for element in _with_ancestors(reading.container)):
+        return "live blog markup"
+    if reading.link_density > MAX_ARTICLE_LINK_DENSITY:
+        return f"index page: {reading.link_density:.0%} of the main text is links"
+    if reading.words < MIN_ARTICLE_WORDS:
+        return f"too little text for an article ({reading.words} words)"
+    return None
+
+
+def _with_ancestors(element):
+    yield element
+    yield from element.iterancestors()
+
 
 def generic_source(name: str, feeds: tuple[str, ...] = ()) -> Source:
     """A source of this name, read with the general extractor on any host."""
     return Source(name=name, hosts=(), feeds=tuple(feeds), layouts=(GenericArticle(),),
-                  article_paths=ARTICLE_PATHS, skipped_paths=SKIPPED_PATHS)
+                  article_paths=ARTICLE_PATHS, skipped_paths=SKIPPED_PATHS, non_article_marker=non_article_marker)
