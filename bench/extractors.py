@@ -49,6 +49,7 @@ from newscrawler.sources.generic import generic_source  # noqa: E402
 from pipelines.normalise import normalise_blocks, normalise_text  # noqa: E402
 
 GENERIC = generic_source("feed")
+METADATA_FIELDS = ("byline", "published", "modified")
 MIRROR = "http://127.0.0.1:8080/"  # the URL of a page whose facts give none
 _TOKEN = re.compile(r"\w+")
 
@@ -65,6 +66,7 @@ class FixturePage:
     body: list[str]  # expected blocks, normalised
     expected_from: str  # the source whose extractor gave the expected text, or "established"
     source_ms: float | None = None  # that source's own extraction time
+    source_fields: dict | None = None  # that source's byline, published and modified
 
 
 def fixture_pages(outlet: str | None = None) -> tuple[list[FixturePage], list[dict], list[str]]:
@@ -96,8 +98,10 @@ def fixture_pages(outlet: str | None = None) -> tuple[list[FixturePage], list[di
 def _page_read_by_source(outlet: str, file: str, url: str, html: bytes, source) -> FixturePage:
     article = extract(url, html, "text/html", source=source)
     seconds = best_time(lambda: extract(url, html, "text/html", source=source), 3)
+    fields = {"byline": article.byline and normalise_text(article.byline), "published": article.published,
+              "modified": article.modified}
     return FixturePage(outlet, file, url, html, normalise_text(article.headline), normalise_blocks(article.body),
-                       source.name, seconds * 1000)
+                       source.name, seconds * 1000, fields)
 
 
 # ------------------------------------------------------------------ extractors
@@ -273,6 +277,7 @@ def main(argv=None) -> int:
     if args.pages:
         print_per_page(pages, scores)
     print_summary_tables(pages, outlets, scores)
+    print_metadata_agreement(pages)
     print_refusals(not_articles)
     return print_summary_line(pages, scores)
 
@@ -304,6 +309,31 @@ def print_summary_tables(pages, outlets, scores):
     print_table(["outlet", "own source", *scores], [
         [label, _mean_or_none([source_ms[n] for n in indexes if source_ms[n] is not None]),
          *(mean(scores[name], indexes, "ms") for name in scores)] for label, indexes in groups])
+
+
+def print_metadata_agreement(pages):
+    """How often the generic extractor's byline and times are the page's own source's."""
+    rows = []
+    for outlet in sorted({page.outlet for page in pages if page.source_fields}):
+        counts = {name: [0, 0] for name in METADATA_FIELDS}
+        for page in pages:
+            if page.outlet != outlet or not page.source_fields:
+                continue
+            try:
+                article = extract(page.url, page.html, "text/html", source=GENERIC)
+            except ExtractionError:
+                article = None
+            for name in METADATA_FIELDS:
+                wanted = page.source_fields[name]
+                if wanted is None:
+                    continue
+                got = getattr(article, name, None) if article else None
+                got = normalise_text(got) if name == "byline" and got else got
+                counts[name][0] += got == wanted
+                counts[name][1] += 1
+        rows.append([outlet, *(f"{hit}/{of}" for hit, of in counts.values())])
+    print("\ngeneric byline and times equal to the source's own (pages where the source gives one)")
+    print_table(["outlet", *METADATA_FIELDS], rows)
 
 
 def print_refusals(not_articles):

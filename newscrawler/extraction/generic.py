@@ -22,12 +22,13 @@ import re
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree, html
 
 from newscrawler.extraction.layout import Layout
 from newscrawler.extraction.page import Page
-from newscrawler.extraction.query import having, xpath
+from newscrawler.extraction.query import having, having_class, xpath
 from newscrawler.extraction.text import (
     _is_invisible,  # the one rule for never-visible elements, shared with visible_text
     byline_from,
@@ -45,6 +46,12 @@ _BLOCK_TAGS = frozenset({
     "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
 })
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_BOLD_TAGS = frozenset({"b", "strong"})
+# Inline elements so named are left out as they are met (a caption inside a paragraph):
+# unlike a block, an inline element never wraps the article.
+_INLINE_TAGS = frozenset({
+    "span", "a", "em", "i", "b", "strong", "small", "font", "cite", "time", "sup", "sub", "label",
+})
 _CELL_TAGS = frozenset({"td", "th"})
 # Elements that never hold the article's text. Figures go too: most outlets'
 # facts leave image captions out of the body (measured: docs/extractors.md).
@@ -80,12 +87,21 @@ HEADLINE_REPEAT = 0.8  # a block that agrees this much with the headline repeats
 ARTICLE_BODY_COVERED = 0.6  # share of JSON-LD articleBody words the reading must have to be preferred
 MAX_HEADINGS = 5
 MAX_STAMP_CHARS = 80
+MAX_CROSSHEAD_WORDS = 8
+SIBLING_SHARE = 0.04  # a sibling of the container with this share of its paragraph text...
+SIBLING_PURITY = 0.5  # ...that is this much paragraph text is part of the article
+MIN_LINKED_SENTENCE_WORDS = 8
 MIN_HEADLINE_AGREEMENT = 0.5
+MAX_BYLINE_ELEMENTS = 5
+MAX_NAME_WORDS = 4
 
 _SENTENCE_END = re.compile(r"[.!?\u201d\"']$")
 _BYLINE = re.compile(r"^(?:by|written by)\s+\S+(?:\s+\S+){0,7}$", re.IGNORECASE)
 _CREDIT = re.compile(r"^(?:photo(?:graph)?|image|picture|credit)s?\s*(?::|\.\.\.)", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+")
+# "This article is more than 3 years old": a notice that changes as the article ages.
+_AGE_NOTICE = re.compile(r"this (?:article|story|content) (?:is|was (?:first )?published) (?:more|over) than\b",
+                         re.IGNORECASE)
 _DIGITS = re.compile(r"\d+(?:st|nd|rd|th)?")
 _NON_WORD = re.compile(r"[\W_]+")
 _STAMP_WORDS = re.compile(
@@ -101,7 +117,12 @@ _ENDS_WITH_SCRIPT = re.compile(r"</script>\s*$", re.IGNORECASE)
 _BODY = xpath("//body")
 _HEADINGS = xpath("//h1")
 _TITLE = xpath("//title")
-_AUTHOR_ELEMENTS = xpath(having("//*", "rel", "author") + " | " + having("//*", "itemprop", "author"))
+_BYLINE_ELEMENTS = xpath(" | ".join((
+    having("//*", "rel", "author"), having("//*", "itemprop", "author"),
+    "//body//*[contains(@class, 'byline') or contains(@class, 'author')][not(self::body)]")))
+_NAMES_IN = xpath(having(".//*", "itemprop", "name") + " | " + having_class(".//*", "authorName"))
+_BYLINE_PREFIX = re.compile(r"^(?:by|written by)\s+", re.IGNORECASE)
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|\band\b|&)\s*")
 _ITEMPROP_TIMES = {
     name: xpath(having("//*", "itemprop", name) + "/@content | " + having("//*", "itemprop", name) + "/@datetime")
     for name in ("datePublished", "dateModified")
@@ -120,6 +141,7 @@ class Run:
     chain: tuple  # every element it is in, innermost first
     pieces: list = field(default_factory=list)
     link_chars: int = 0
+    bold_chars: int = 0
     text: str = ""
     is_paragraph: bool = False  # long, with few links
 
@@ -133,7 +155,7 @@ class Reading:
     link_density: float  # of the container: the share of its text in links
 
 
-_NOTHING = Reading([], None, 0, 0.0)
+_NO_READING = Reading([], None, 0, 0.0)
 _READINGS: "weakref.WeakKeyDictionary[Page, Reading]" = weakref.WeakKeyDictionary()
 
 
@@ -152,33 +174,43 @@ def _read(page: Page) -> Reading:
     tally = _Tally(runs, root)
     container = _best_container(tally)
     if container is None:
-        return _NOTHING
-    headline = _words(page_headline(page))
-    candidates = [run for run in runs if container in run.chain and _is_article_text(run, headline)]
+        return _NO_READING
+    blocks = _without_orphan_headings(_article_runs(runs, tally, container, _words(page_headline(page))))
+    return Reading(blocks, container, sum(len(block.split()) for block in blocks), tally.link_density(container))
+
+
+def _article_runs(runs: list[Run], tally: "_Tally", container, headline_words: list[str]) -> list[Run]:
+    """The runs of the article's parts that are article text."""
+    parts = _article_parts(container, tally)
+    candidates = []
+    for run in runs:
+        part = next((element for element in run.chain if element in parts), None)
+        if part is None or (run.is_paragraph and tally.is_teaser(run)):
+            continue
+        if _is_article_text(run, headline_words):
+            candidates.append((run, part))
     # Furniture-named boxes inside the article are left out, unless that
     # leaves nothing: then the article itself sits in a box so named.
-    kept = ([run for run in candidates if not tally.in_furniture(run, container)]
-            or [run for run in candidates if not tally.in_furniture(run, container, tally.good_chars)])
-    blocks = _without_orphan_headings(kept)
-    return Reading(blocks, container, sum(len(block.split()) for block in blocks), tally.link_density(container))
+    return ([run for run, part in candidates if not tally.in_furniture(run, part)]
+            or [run for run, part in candidates if not tally.in_furniture(run, part, tally.good_chars)])
 
 
 def _runs(root):
     """root's runs of visible text in document order, without furniture elements."""
     open_elements = [root]
     run = Run(root, (root,))
-    link_depth = 0
+    link_depth = bold_depth = 0
     skipped = None  # the element whose subtree was just skipped: its next event is its end
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, node in walker:
         if event in ("comment", "pi"):
-            _add(run, node.tail, link_depth)
+            _add(run, node.tail, link_depth, bold_depth)
             continue
         tag = node.tag if isinstance(node.tag, str) else ""
         if event == "start":
             if node is root:
-                _add(run, node.text, link_depth)
-            elif _is_invisible(node) or tag in _FURNITURE_TAGS:
+                _add(run, node.text, link_depth, bold_depth)
+            elif _is_invisible(node) or tag in _FURNITURE_TAGS or (tag in _INLINE_TAGS and _has_furniture_name(node)):
                 walker.skip_subtree()
                 skipped = node
             else:
@@ -187,7 +219,8 @@ def _runs(root):
                     yield from _finished(run)
                     run = Run(node, tuple(reversed(open_elements)))
                 link_depth += tag == "a"
-                _add(run, " " if tag == "br" else node.text, link_depth)
+                bold_depth += tag in _BOLD_TAGS
+                _add(run, " " if tag == "br" else node.text, link_depth, bold_depth)
             continue
         if node is root:
             break
@@ -196,19 +229,22 @@ def _runs(root):
         else:
             open_elements.pop()
             link_depth -= tag == "a"
+            bold_depth -= tag in _BOLD_TAGS
         if tag in _BLOCK_TAGS:
             yield from _finished(run)
             chain = tuple(reversed(open_elements))
             run = Run(next(e for e in chain if e.tag in _BLOCK_TAGS or e is root), chain)
-        _add(run, node.tail, link_depth)
+        _add(run, node.tail, link_depth, bold_depth)
     yield from _finished(run)
 
 
-def _add(run: Run, text: str | None, link_depth: int) -> None:
+def _add(run: Run, text: str | None, link_depth: int, bold_depth: int) -> None:
     if text:
         run.pieces.append(text)
         if link_depth:
             run.link_chars += len(text.strip())
+        if bold_depth:
+            run.bold_chars += len(text.strip())
 
 
 def _finished(run: Run):
@@ -225,18 +261,31 @@ class _Tally:
 
     def __init__(self, runs: list[Run], root):
         self.chars, self.links, self.paragraph_chars, self.good_chars = Counter(), Counter(), Counter(), Counter()
+        self.paragraphs, self.link_runs = Counter(), Counter()
         self._furniture_named = {}
         for run in runs:
             length = len(run.text)
+            link_run = run.link_chars > MAX_PARAGRAPH_LINK_SHARE * length
             for element in run.chain:
                 self.chars[element] += length
                 self.links[element] += run.link_chars
+                self.link_runs[element] += link_run
                 if run.is_paragraph:
                     self.paragraph_chars[element] += length
+                    self.paragraphs[element] += 1
         for run in runs:
-            if run.is_paragraph and not self.in_furniture(run, root, self.paragraph_chars):
+            if run.is_paragraph and not self.in_furniture(run, root, self.paragraph_chars) and not self.is_teaser(run):
                 for element in run.chain:
                     self.good_chars[element] += len(run.text)
+
+    def is_teaser(self, run: Run) -> bool:
+        """Whether the paragraph is the summary of a link to another page: the
+        smallest element around it that holds more text holds a link and no other paragraph."""
+        length = len(run.text)
+        for element in run.chain:
+            if self.chars[element] > length:
+                return self.paragraphs[element] == 1 and self.link_runs[element] > 0
+        return False
 
     def link_density(self, element) -> float:
         return self.links[element] / max(self.chars[element], 1)
@@ -248,11 +297,11 @@ class _Tally:
         for element in run.chain:
             if element is reference:
                 return False
-            if (not held or held[element] < limit) and self._is_furniture_named(element):
+            if (not held or held[element] < limit) and self.is_furniture_named(element):
                 return True
         return False
 
-    def _is_furniture_named(self, element) -> bool:
+    def is_furniture_named(self, element) -> bool:
         named = self._furniture_named.get(element)
         if named is None:
             named = self._furniture_named[element] = _has_furniture_name(element)
@@ -260,8 +309,13 @@ class _Tally:
 
 
 def _has_furniture_name(element) -> bool:
-    words = [word.lower() for attribute in _NAMING_ATTRIBUTES
-             for word in _NAME_WORDS.split(element.get(attribute) or "") if word]
+    names = " ".join(filter(None, map(element.get, _NAMING_ATTRIBUTES)))
+    return bool(names) and _names_furniture(names)
+
+
+@lru_cache(maxsize=4096)  # pages repeat the same class names many times
+def _names_furniture(names: str) -> bool:
+    words = [word.lower() for word in _NAME_WORDS.split(names) if word]
     return any((word in _FURNITURE_WORDS and before not in _NOT_FURNITURE_BEFORE) or (before, word) in _FURNITURE_PAIRS
                for before, word in zip([""] + words, words))
 
@@ -274,19 +328,56 @@ def _best_container(tally: _Tally):
                key=lambda element: (1 + JUNK_WEIGHT) * tally.good_chars[element] - JUNK_WEIGHT * tally.chars[element])
 
 
+def _article_parts(container, tally: _Tally) -> set:
+    """The container, and those of its siblings that are article text too (a
+    story whose first paragraphs the template puts in a box of their own)."""
+    parts = {container}
+    outermost = container  # the outermost element around the container's text and nothing else
+    while outermost.getparent() is not None and tally.chars[outermost.getparent()] == tally.chars[container]:
+        outermost = outermost.getparent()
+    parent = outermost.getparent()
+    for sibling in parent if parent is not None else ():
+        good = tally.good_chars[sibling]
+        if (sibling is not outermost and good >= SIBLING_SHARE * tally.good_chars[container]
+                and good >= SIBLING_PURITY * tally.chars[sibling] and not tally.is_furniture_named(sibling)):
+            parts.add(sibling)
+    return parts
+
+
 def _is_article_text(run: Run, headline_words: list[str]) -> bool:
-    text = run.text
-    if run.owner.tag == "h1" or run.link_chars > MAX_PARAGRAPH_LINK_SHARE * len(text):
+    """Whether the run reads as the article's own text: not the headline again,
+    a link to elsewhere, a data table's cell or a label."""
+    text, words = run.text, len(run.text.split())
+    if run.owner.tag == "h1" or _repeats(text, headline_words):
         return False
-    if run.owner.tag in _HEADING_TAGS:
-        return not _repeats(text, headline_words)
-    if len(text.split()) < MIN_BLOCK_WORDS and not _SENTENCE_END.search(text):
+    if run.link_chars > MAX_PARAGRAPH_LINK_SHARE * len(text) and not _is_linked_sentence(text, words):
         return False
-    if run.owner.tag in _CELL_TAGS and not run.is_paragraph:  # a data table's cells
+    if _is_heading(run):
+        return True
+    if run.owner.tag in _CELL_TAGS and not run.is_paragraph:
         return False
-    short = len(text) <= MAX_STAMP_CHARS
-    return not ((short and _is_stamp(text)) or _BYLINE.match(text) or _CREDIT.match(text) or _URL.fullmatch(text)
-                or _repeats(text, headline_words))
+    return not _is_label(text, words)
+
+
+def _is_label(text: str, words: int) -> bool:
+    """Page text that is no prose: "Advertisement", a time stamp, a byline, a photo credit, an address."""
+    if words < MIN_BLOCK_WORDS and not _SENTENCE_END.search(text):
+        return True
+    if len(text) <= MAX_STAMP_CHARS and (_is_stamp(text) or _AGE_NOTICE.search(text)):
+        return True
+    return bool(_BYLINE.match(text) or _CREDIT.match(text) or _URL.fullmatch(text))
+
+
+def _is_linked_sentence(text: str, words: int) -> bool:
+    """A paragraph of prose that is mostly links ("Lloyds said it had set aside £3.2bn..."),
+    unlike a link to another story, which ends no sentence."""
+    return words >= MIN_LINKED_SENTENCE_WORDS and _SENTENCE_END.search(text) is not None
+
+
+def _is_heading(run: Run) -> bool:
+    """A sub-heading: an <h2>-<h6>, or a short paragraph all in bold (older pages' cross-heads)."""
+    return run.owner.tag in _HEADING_TAGS or (
+        run.owner.tag == "p" and run.bold_chars >= len(run.text) - 1 and len(run.text.split()) <= MAX_CROSSHEAD_WORDS)
 
 
 def _repeats(text: str, headline_words: list[str]) -> bool:
@@ -308,7 +399,7 @@ def _without_orphan_headings(runs: list[Run]) -> list[str]:
     blocks = []
     for index, run in enumerate(runs):
         following = runs[index + 1] if index + 1 < len(runs) else None
-        if run.owner.tag in _HEADING_TAGS and (following is None or following.owner.tag in _HEADING_TAGS):
+        if _is_heading(run) and (following is None or _is_heading(following)):
             continue
         blocks.append(run.text)
     return blocks
@@ -374,9 +465,21 @@ def page_byline(page: Page) -> str | None:
     if not names:
         meta = page.meta("author") or page.meta_property("article:author")
         names = [meta] if meta and not _URL.match(meta) else []
-    if not names:
-        names = [visible_text(element) for element in page.find(_AUTHOR_ELEMENTS)]
-    return byline_from(name for name in names if len(name.split()) <= 6)
+    return byline_from(names) if names else _byline_in_page(page)
+
+
+def _byline_in_page(page: Page) -> str | None:
+    """The names in the first byline the page shows ("By Jane Doe and John Roe"):
+    the names marked as such inside it, else its first line."""
+    for element in page.find(_BYLINE_ELEMENTS)[:MAX_BYLINE_ELEMENTS]:
+        names = [visible_text(name) for name in _NAMES_IN(element)]
+        if not names:
+            first_line = visible_text(element).strip().split("\n")[0]
+            names = _NAME_SEPARATORS.split(_BYLINE_PREFIX.sub("", first_line.strip()))
+        names = [" ".join(name.split()) for name in names if name.strip()]
+        if names and all(len(name.split()) <= MAX_NAME_WORDS for name in names):
+            return byline_from(names)
+    return None
 
 
 def _json_ld_author_strings(page: Page) -> list[str]:

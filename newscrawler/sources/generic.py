@@ -30,7 +30,12 @@ SKIPPED_PATHS = (
 
 _ARTICLE_TYPE = re.compile(r"Article$|^(?:Report|BlogPosting|NewsArticle)$")
 _LIVE_NAMES = re.compile(r"\blive-?(?:blog|update|coverage)", re.IGNORECASE)
-_CLOCK_LED = re.compile(r"^\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\b", re.IGNORECASE)
+# 14:05, 2:05pm, 2.05pm (not 2.05, a number)
+_CLOCK = r"(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\.\d{2}\s*[ap]\.?m\.?)"
+_CLOCK_LED = re.compile(rf"^{_CLOCK}(?!\w)", re.IGNORECASE)
+_CLOCK_ONLY = re.compile(rf"{_CLOCK}\s*(?:gmt|bst|utc|[ecmp][sd]t)?:?", re.IGNORECASE)
+MAX_STAMP_CHARS = 20
+_CELL_TAGS = frozenset({"td", "th"})  # a table of times is no live blog
 MIN_TIMED_BLOCKS = 5  # a live blog's updates each open with their time of day...
 MIN_TIMED_SHARE = 0.1  # ...and are this share of its blocks at least
 MAX_ARTICLE_LINK_DENSITY = 0.4  # articles measure 0 to 0.26 (docs/extractors.md); index pages are mostly links
@@ -61,9 +66,9 @@ def _reading_marker(page: Page) -> str | None:
     reading = structural_reading(page)
     if not reading.blocks:
         return None  # no article text at all: extraction says so (EmptyBody)
-    timed = sum(1 for block in reading.blocks if _CLOCK_LED.match(block))
+    timed = max(sum(1 for block in reading.blocks if _CLOCK_LED.match(block)), _time_stamps(reading.container))
     if timed >= MIN_TIMED_BLOCKS and timed >= MIN_TIMED_SHARE * len(reading.blocks):
-        return f"live blog: {timed} of {len(reading.blocks)} blocks open with a time of day"
+        return f"live blog: {timed} updates stamped with a time of day in {len(reading.blocks)} blocks"
     if any(_LIVE_NAMES.search(element.get("class") or "") for element in _with_ancestors(reading.container)):
         return "live blog markup"
     if reading.link_density > MAX_ARTICLE_LINK_DENSITY:
@@ -71,6 +76,13 @@ def _reading_marker(page: Page) -> str | None:
     if reading.words < MIN_ARTICLE_WORDS:
         return f"too little text for an article ({reading.words} words)"
     return None
+
+
+def _time_stamps(container) -> int:
+    """Elements in the container whose whole text is a time of day ("9.31am:", "14:05 GMT")."""
+    return sum(1 for element in container.iter()
+               if len(element) == 0 and element.tag not in _CELL_TAGS and element.text
+               and len(element.text) <= MAX_STAMP_CHARS and _CLOCK_ONLY.fullmatch(element.text.strip()))
 
 
 def _with_ancestors(element):
