@@ -153,9 +153,7 @@ class Reading:
     container: object | None  # the lxml element the article is in
     words: int  # in the blocks
     link_density: float  # of the container: the share of its text in links
-
-
-_NO_READING = Reading([], None, 0, 0.0)
+    teasers: int  # paragraphs of the page that summarise a link to another page
 _READINGS: "weakref.WeakKeyDictionary[Page, Reading]" = weakref.WeakKeyDictionary()
 
 
@@ -173,10 +171,12 @@ def _read(page: Page) -> Reading:
     runs = list(_runs(root))
     tally = _Tally(runs, root)
     container = _best_container(tally)
+    teasers = sum(1 for run in runs if run.is_paragraph and tally.is_teaser(run))
     if container is None:
-        return _NO_READING
+        return Reading([], None, 0, 0.0, teasers)
     blocks = _without_orphan_headings(_article_runs(runs, tally, container, _words(page_headline(page))))
-    return Reading(blocks, container, sum(len(block.split()) for block in blocks), tally.link_density(container))
+    words = sum(len(block.split()) for block in blocks)
+    return Reading(blocks, container, words, tally.link_density(container), teasers)
 
 
 def _article_runs(runs: list[Run], tally: "_Tally", container, headline_words: list[str]) -> list[Run]:
@@ -433,29 +433,30 @@ def _chosen_body(reading: Reading, article_body: list[str]) -> list[str]:
 
 def page_headline(page: Page) -> str:
     """The headline the page shows: the <h1> that agrees best with the titles
-    the page gives itself (JSON-LD, Open Graph, <title>), else the first of those titles."""
-    titles = _titles(page)
-    title_words = [_words(title) for title in titles]
-    best, best_agreement = "", 0.0
+    the page gives itself in its metadata (JSON-LD, Open Graph), then with the
+    parts of its <title>; else the first metadata title, else the longest part of the <title>."""
+    titles = _metadata_titles(page)
+    title_parts = [part for part in _TITLE_SEPARATORS.split(page.first_text(_TITLE)) if part]
+    best, best_agreement = "", (0.0, 0.0)
     for heading in page.find(_HEADINGS)[:MAX_HEADINGS]:
         text = visible_text(heading)
-        agreement = max((_agreement(_words(text), words) for words in title_words), default=0.0)
+        agreement = (_best_agreement(text, titles), _best_agreement(text, title_parts))
         if text and (agreement > best_agreement or not best):
             best, best_agreement = text, agreement
-    if best and (best_agreement >= MIN_HEADLINE_AGREEMENT or not titles):
+    if best and (max(best_agreement) >= MIN_HEADLINE_AGREEMENT or not (titles or title_parts)):
         return best
-    return titles[0] if titles else ""
+    return titles[0] if titles else max(title_parts, key=len, default="")
 
 
-def _titles(page: Page) -> list[str]:
+def _best_agreement(text: str, titles: list[str]) -> float:
+    words = _words(text)
+    return max((_agreement(words, _words(title)) for title in titles), default=0.0)
+
+
+def _metadata_titles(page: Page) -> list[str]:
     candidates = (json_ld_value(page.json_ld, "headline"), page.meta_property("og:title"), page.meta("twitter:title"),
-                  page.meta("Headline"), _without_site_name(page.first_text(_TITLE)))
+                  page.meta("Headline"))
     return [title.strip() for title in candidates if isinstance(title, str) and title.strip()]
-
-
-def _without_site_name(title: str) -> str:
-    """The longest part of a <title> such as "Headline - Site" or "SITE | Section | Headline"."""
-    return max(_TITLE_SEPARATORS.split(title), key=len) if title else ""
 
 
 def page_byline(page: Page) -> str | None:

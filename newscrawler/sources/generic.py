@@ -40,6 +40,7 @@ MIN_TIMED_BLOCKS = 5  # a live blog's updates each open with their time of day..
 MIN_TIMED_SHARE = 0.1  # ...and are this share of its blocks at least
 MAX_ARTICLE_LINK_DENSITY = 0.4  # articles measure 0 to 0.26 (docs/extractors.md); index pages are mostly links
 MIN_ARTICLE_WORDS = 40
+MIN_INDEX_TEASERS = 3
 
 
 def non_article_marker(page: Page) -> str | None:
@@ -65,7 +66,9 @@ def _types(obj: dict) -> list[str]:
 def _reading_marker(page: Page) -> str | None:
     reading = structural_reading(page)
     if not reading.blocks:
-        return None  # no article text at all: extraction says so (EmptyBody)
+        if reading.teasers >= MIN_INDEX_TEASERS:
+            return f"index page: {reading.teasers} summaries of links and no article text"
+        return None  # no text at all: extraction says so (EmptyBody)
     timed = max(sum(1 for block in reading.blocks if _CLOCK_LED.match(block)), _time_stamps(reading.container))
     if timed >= MIN_TIMED_BLOCKS and timed >= MIN_TIMED_SHARE * len(reading.blocks):
         return f"live blog: {timed} updates stamped with a time of day in {len(reading.blocks)} blocks"
