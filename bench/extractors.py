@@ -2,119 +2,68 @@
 
     python bench/extractors.py [--repeat 3] [--pages] [--outlet NAME]
 
-Pages: every page of every tests/fixtures/*/expected.json. A page of a
-registered source is expected to read as that source's own extractor reads it
-(extracted, then normalised as the pipeline does: it is the text the source's
-facts verify); a page of an outlet without a source (tests/fixtures/generic/)
-carries its expected headline and body, established by hand. Pages marked
-`not_article` are left out of the scores and listed as refused or not by the
-generic extractor. Pages of a source that is not registered here are skipped,
-and the script says so.
+Pages: every page of every tests/fixtures/*/expected.json, as
+tests/test_extraction_generic.py lists them. A page of a registered source is
+expected to read as that source's own extractor reads it (extracted, then
+normalised as the pipeline does: the text the source's facts verify); a page
+of an outlet without a source (tests/fixtures/generic/) carries its expected
+headline and body, established by hand. Pages marked `not_article` are left
+out of the scores and listed as the generic extractor refuses them or not;
+pages of a source that is not registered here are skipped, and the script
+says so.
 
 Extractors, each given the page as the crawl decodes it (the libraries get
-that text; ours take the bytes and decode them, which is included in their
-time): trafilatura, newspaper4k, readability-lxml and goose3 when installed
-(said when one is not), the page's JSON-LD `articleBody`, the general
-extractor as it was first written (`baseline`, kept here as it was) and the
-general extractor now (`generic`, through the `feed` source). Each output is
-normalised as the pipeline normalises.
+that text; ours take the bytes and decode them, which is in their time):
+trafilatura, newspaper4k, readability-lxml and goose3 when installed (the
+script says which are missing), the page's JSON-LD `articleBody`, the general
+extractor as first written (`baseline`, kept here as it was) and the general
+extractor now (`generic`, through the `feed` source). Outputs are normalised
+as the pipeline normalises them.
 
-Token F1: the text's word tokens (\\w+, lowercased) as a bag; precision is
-the share of the extracted tokens found in the expected text, recall the share
-of the expected found in the extracted, F1 their harmonic mean; a page an
-extractor gives nothing for (or refuses) scores 0. Means are per outlet and
-over all pages. Headline: exact equality with the expected headline. Time:
-the fastest of --repeat runs of each extractor on each page, in ms.
+Token F1 (tests/test_extraction_generic.py `token_f1`): the word tokens (\\w+,
+lowercased) as bags; precision is the share of the extracted tokens found in
+the expected text, recall the share of the expected found in the extracted,
+F1 their harmonic mean. A page an extractor gives nothing for, or refuses,
+scores 0. Means are per outlet and over all pages. Headline: exact equality
+with the expected headline. Time: CPU time (so that other processes on the
+machine count less), the fastest of --repeat runs of each extractor on each
+page, in ms; "own source" is the page's source's own extractor.
 """
 import argparse
 import dataclasses
-import json
-import re
+import importlib.metadata
 import statistics
 import sys
 import time
 import warnings
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import FIXTURES, machine_description, print_table  # noqa: E402
+from common import machine_description, print_table  # noqa: E402
 
 from newscrawler.extraction import ExtractionError, NotAnArticle, _decode, _parse, extract  # noqa: E402
 from newscrawler.extraction.query import xpath  # noqa: E402
 from newscrawler.extraction.text import json_ld_value, visible_text  # noqa: E402
 from newscrawler.sources import SOURCES  # noqa: E402
-from newscrawler.sources.generic import generic_source  # noqa: E402
 from pipelines.normalise import normalise_blocks, normalise_text  # noqa: E402
+from tests.test_extraction_generic import FEED, ExpectedPage, expected_pages, token_f1  # noqa: E402
 
-GENERIC = generic_source("feed")
+LIBRARIES = {"trafilatura": "trafilatura", "newspaper4k": "newspaper4k", "readability": "readability-lxml",
+             "goose3": "goose3"}  # column -> distribution
+OURS = ("baseline", "generic")
 METADATA_FIELDS = ("byline", "published", "modified")
-MIRROR = "http://127.0.0.1:8080/"  # the URL of a page whose facts give none
-_TOKEN = re.compile(r"\w+")
-
-
-# ------------------------------------------------------------------ pages
-
-@dataclasses.dataclass
-class FixturePage:
-    outlet: str
-    file: str
-    url: str
-    html: bytes
-    headline: str  # expected, normalised
-    body: list[str]  # expected blocks, normalised
-    expected_from: str  # the source whose extractor gave the expected text, or "established"
-    source_ms: float | None = None  # that source's own extraction time
-    source_fields: dict | None = None  # that source's byline, published and modified
-
-
-def fixture_pages(outlet: str | None = None) -> tuple[list[FixturePage], list[dict], list[str]]:
-    """(article pages, pages marked not_article, notes on what was skipped)."""
-    pages, refused, notes = [], [], []
-    for expected in sorted(FIXTURES.glob("*/expected.json")):
-        facts = json.loads(expected.read_text(encoding="utf-8"))
-        name = facts.get("source", expected.parent.name)
-        source = SOURCES.get(name)
-        for entry in facts["pages"]:
-            page_outlet = entry.get("outlet", name)
-            if outlet and page_outlet != outlet:
-                continue
-            path = expected.parent / entry["file"]
-            url = entry.get("url") or MIRROR + entry["file"]
-            if entry.get("not_article"):
-                refused.append({"outlet": page_outlet, "file": entry["file"], "url": url, "html": path.read_bytes()})
-            elif "body" in entry:
-                pages.append(FixturePage(page_outlet, entry["file"], url, path.read_bytes(),
-                                         normalise_text(entry["title"]), normalise_blocks(entry["body"]),
-                                         "established"))
-            elif source is not None:
-                pages.append(_page_read_by_source(page_outlet, entry["file"], url, path.read_bytes(), source))
-            else:
-                notes.append(f"{name}/{entry['file']}")
-    return pages, refused, notes
-
-
-def _page_read_by_source(outlet: str, file: str, url: str, html: bytes, source) -> FixturePage:
-    article = extract(url, html, "text/html", source=source)
-    seconds = best_time(lambda: extract(url, html, "text/html", source=source), 3)
-    fields = {"byline": article.byline and normalise_text(article.byline), "published": article.published,
-              "modified": article.modified}
-    return FixturePage(outlet, file, url, html, normalise_text(article.headline), normalise_blocks(article.body),
-                       source.name, seconds * 1000, fields)
 
 
 # ------------------------------------------------------------------ extractors
 # Each takes (decoded text, raw bytes, url) and gives (headline, blocks).
 
-def ours(source):
-    def run(text, html, url):
-        try:
-            article = extract(url, html, "text/html", source=source)
-        except ExtractionError:
-            return "", []
-        return article.headline, article.body
-    return run
+def generic(text, html, url):
+    try:
+        article = extract(url, html, "text/html", source=FEED)
+    except ExtractionError:
+        return "", []
+    return article.headline, article.body
 
 
 def json_ld_article_body(text, html, url):
@@ -209,21 +158,17 @@ def _goose():
 
 # ------------------------------------------------------------------ scores
 
-def tokens(blocks: list[str]) -> Counter:
-    return Counter(_TOKEN.findall(" ".join(blocks).lower()))
-
-
-def token_f1(extracted: list[str], expected: list[str]) -> tuple[float, float, float]:
-    """(precision, recall, F1) of the bags of word tokens."""
-    got, want = tokens(extracted), tokens(expected)
-    common = sum((got & want).values())
-    if not common:
-        return 0.0, 0.0, 0.0
-    precision, recall = common / sum(got.values()), common / sum(want.values())
-    return precision, recall, 2 * precision * recall / (precision + recall)
+@dataclasses.dataclass
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    headline_exact: bool
+    ms: float
 
 
 def best_time(call, repeat: int) -> float:
+    """The fastest of repeat runs of call, in CPU seconds."""
     best = float("inf")
     for _ in range(repeat):
         start = time.process_time()
@@ -232,28 +177,29 @@ def best_time(call, repeat: int) -> float:
     return best
 
 
-@dataclasses.dataclass
-class Score:
-    precision: float
-    recall: float
-    f1: float
-    headline_exact: bool
-    ms: float
-    body: list[str]
-
-
-def score(extractor, page: FixturePage, repeat: int) -> Score:
-    text, _ = _decode(page.html, "text/html")
+def score(extractor, page: ExpectedPage, html: bytes, repeat: int) -> Score:
+    text, _ = _decode(html, "text/html")
     result = {}
 
     def call():
-        result["out"] = extractor(text, page.html, page.url)
+        result["out"] = extractor(text, html, page.url)
 
     seconds = best_time(call, repeat)
     headline, blocks = result["out"]
     body = normalise_blocks([block for block in blocks if block])
     precision, recall, f1 = token_f1(body, page.body)
-    return Score(precision, recall, f1, normalise_text(headline) == page.headline, seconds * 1000, body)
+    return Score(precision, recall, f1, normalise_text(headline) == page.headline, seconds * 1000)
+
+
+def own_source_ms(page: ExpectedPage, html: bytes, repeat: int) -> float | None:
+    source = SOURCES.get(page.expected_from)
+    if source is None:
+        return None
+    return best_time(lambda: extract(page.url, html, "text/html", source=source), repeat) * 1000
+
+
+def library_versions(names) -> str:
+    return ", ".join(f"{LIBRARIES[name]} {importlib.metadata.version(LIBRARIES[name])}" for name in names)
 
 
 # ------------------------------------------------------------------ report
@@ -264,35 +210,57 @@ def main(argv=None) -> int:
     parser.add_argument("--pages", action="store_true", help="also print F1 per page")
     parser.add_argument("--outlet", help="only this outlet's pages")
     args = parser.parse_args(argv)
-    print(f"machine: {machine_description()}")
-    pages, not_articles, skipped = fixture_pages(args.outlet)
+    pages, not_articles, left_out = expected_pages()
+    if args.outlet:
+        pages = [page for page in pages if page.outlet == args.outlet]
+        not_articles = [page for page in not_articles if page["outlet"] == args.outlet]
     libraries, missing = library_extractors()
-    extractors = {**libraries, "json-ld": json_ld_article_body, "baseline": baseline, "generic": ours(GENERIC)}
+    extractors = {**libraries, "json-ld": json_ld_article_body, "baseline": baseline, "generic": generic}
+    print(f"machine: {machine_description()}")
+    print(f"libraries: {library_versions(libraries) or 'none'}")
     if missing:
         print(f"not installed, left out: {', '.join(missing)}")
-    if skipped:
-        print(f"skipped, no registered source and no established text: {', '.join(skipped)}")
-    scores = {name: [score(run, page, args.repeat) for page in pages] for name, run in extractors.items()}
-    outlets = sorted({page.outlet for page in pages})
+    if left_out:
+        print(f"skipped, their source is not registered: {', '.join(left_out)}")
+    htmls = {page.id: page.path.read_bytes() for page in pages}
+    scores = {name: [score(run, page, htmls[page.id], args.repeat) for page in pages]
+              for name, run in extractors.items()}
+    source_ms = [own_source_ms(page, htmls[page.id], args.repeat) for page in pages]
+    refused = refused_articles(pages, htmls)
     if args.pages:
         print_per_page(pages, scores)
-    print_summary_tables(pages, outlets, scores)
-    print_metadata_agreement(pages)
-    print_refusals(not_articles)
-    return print_summary_line(pages, scores)
+    print_summary_tables(pages, scores, source_ms)
+    print_metadata_agreement(pages, htmls)
+    print_refusals(not_articles, refused)
+    return print_summary_line(pages, scores, refused)
+
+
+def refused_articles(pages, htmls) -> dict[str, str]:
+    """Article pages of the fixtures that the generic extractor refuses, and why."""
+    refused = {}
+    for page in pages:
+        try:
+            extract(page.url, htmls[page.id], "text/html", source=FEED)
+        except ExtractionError as reason:
+            refused[page.id] = f"{type(reason).__name__}: {str(reason).split(': ', 1)[-1]}"
+    return refused
 
 
 def print_per_page(pages, scores):
-    print_table(["page", *scores], [
-        [f"{page.outlet}/{Path(page.file).name}", *(f"{scores[name][n].f1:.3f}" for name in scores)]
-        for n, page in enumerate(pages)])
+    print_table(["page", *scores], [[page.id, *(f"{scores[name][n].f1:.3f}" for name in scores)]
+                                    for n, page in enumerate(pages)])
     print()
 
 
-def print_summary_tables(pages, outlets, scores):
+def outlet_groups(pages) -> list[tuple[str, list[int]]]:
+    outlets = sorted({page.outlet for page in pages})
     groups = [(outlet, [n for n, page in enumerate(pages) if page.outlet == outlet]) for outlet in outlets]
-    groups.append(("all", list(range(len(pages)))))
-    print("mean token F1 (pages)")
+    return groups + [("all", list(range(len(pages))))]
+
+
+def print_summary_tables(pages, scores, source_ms):
+    groups = outlet_groups(pages)
+    print("mean token F1")
     print_table(["outlet", "pages", *scores], [
         [label, len(indexes), *(f"{mean(scores[name], indexes, 'f1'):.3f}" for name in scores)]
         for label, indexes in groups])
@@ -304,64 +272,78 @@ def print_summary_tables(pages, outlets, scores):
     print_table(["outlet", *scores], [
         [label, *(f"{sum(scores[name][n].headline_exact for n in indexes)}/{len(indexes)}" for name in scores)]
         for label, indexes in groups])
-    print("\nms per page (mean of each page's fastest run)")
-    source_ms = [page.source_ms for page in pages]
+    print("\nms per page (CPU; mean of each page's fastest run)")
     print_table(["outlet", "own source", *scores], [
         [label, _mean_or_none([source_ms[n] for n in indexes if source_ms[n] is not None]),
          *(mean(scores[name], indexes, "ms") for name in scores)] for label, indexes in groups])
 
 
-def print_metadata_agreement(pages):
+def print_metadata_agreement(pages, htmls):
     """How often the generic extractor's byline and times are the page's own source's."""
     rows = []
-    for outlet in sorted({page.outlet for page in pages if page.source_fields}):
+    for outlet, indexes in outlet_groups(pages):
         counts = {name: [0, 0] for name in METADATA_FIELDS}
-        for page in pages:
-            if page.outlet != outlet or not page.source_fields:
+        for n in indexes:
+            page = pages[n]
+            source = SOURCES.get(page.expected_from)
+            if source is None:
                 continue
-            try:
-                article = extract(page.url, page.html, "text/html", source=GENERIC)
-            except ExtractionError:
-                article = None
+            own = _read_or_none(page, htmls[page.id], source)
+            ours = _read_or_none(page, htmls[page.id], FEED)
             for name in METADATA_FIELDS:
-                wanted = page.source_fields[name]
-                if wanted is None:
-                    continue
-                got = getattr(article, name, None) if article else None
-                got = normalise_text(got) if name == "byline" and got else got
-                counts[name][0] += got == wanted
-                counts[name][1] += 1
-        rows.append([outlet, *(f"{hit}/{of}" for hit, of in counts.values())])
-    print("\ngeneric byline and times equal to the source's own (pages where the source gives one)")
+                wanted = _field(own, name)
+                if wanted is not None:
+                    counts[name][0] += _field(ours, name) == wanted
+                    counts[name][1] += 1
+        if any(of for _, of in counts.values()):
+            rows.append([outlet, *(f"{hit}/{of}" for hit, of in counts.values())])
+    print("\ngeneric byline and times equal to the page's own source's (pages where that source gives one)")
     print_table(["outlet", *METADATA_FIELDS], rows)
 
 
-def print_refusals(not_articles):
-    if not not_articles:
-        return
-    print("\npages that are not articles, read by the generic extractor:")
+def _read_or_none(page, html, source):
+    try:
+        return extract(page.url, html, "text/html", source=source)
+    except ExtractionError:
+        return None
+
+
+def _field(article, name):
+    value = getattr(article, name, None) if article else None
+    return normalise_text(value) if name == "byline" and value else value
+
+
+def print_refusals(not_articles, refused):
+    print("\npages marked not_article, read by the generic extractor:")
     for page in not_articles:
         try:
-            extract(page["url"], page["html"], "text/html", source=GENERIC)
+            extract(page["url"], page["path"].read_bytes(), "text/html", source=FEED)
             verdict = "READ AS AN ARTICLE"
         except NotAnArticle as reason:
-            verdict = f"refused: {reason}"
+            verdict = f"refused: {str(reason).split(': ', 1)[-1]}"
         except ExtractionError as reason:
             verdict = f"no article: {reason}"
-        print(f"  {page['outlet']}/{page['file']}: {verdict}")
+        print(f"  {page['id']}: {verdict}")
+    if refused:
+        print("article pages that the generic extractor refuses (scored 0):")
+        for page_id, reason in refused.items():
+            print(f"  {page_id}: {reason}")
 
 
-def print_summary_line(pages, scores) -> int:
+def print_summary_line(pages, scores, refused) -> int:
     everything = list(range(len(pages)))
+    read = [n for n, page in enumerate(pages) if page.id not in refused]
     f1 = {name: mean(scores[name], everything, "f1") for name in scores}
-    libraries = {name: value for name, value in f1.items() if name not in ("generic", "baseline")}
-    best_single = max(libraries, key=libraries.get)
-    beaten = f1["generic"] > libraries[best_single]
+    singles = {name: value for name, value in f1.items() if name not in OURS}
+    best = max(singles, key=singles.get)
+    beaten = f1["generic"] > singles[best]
     print(f"\nsummary: {len(pages)} article pages; mean token F1 generic {f1['generic']:.3f} "
-          f"({mean(scores['generic'], everything, 'ms'):.1f} ms/page), best single extractor {best_single} "
-          f"{libraries[best_single]:.3f} ({mean(scores[best_single], everything, 'ms'):.1f} ms/page), baseline "
-          f"{f1['baseline']:.3f}; headlines exact generic {sum(s.headline_exact for s in scores['generic'])}"
-          f"/{len(pages)}; generic beats the best single extractor: {'yes' if beaten else 'NO'}")
+          f"({mean(scores['generic'], everything, 'ms'):.1f} ms/page), best single extractor {best} "
+          f"{singles[best]:.3f} ({mean(scores[best], everything, 'ms'):.1f} ms/page), baseline {f1['baseline']:.3f}; "
+          f"on the {len(read)} pages generic reads as articles: generic {mean(scores['generic'], read, 'f1'):.3f}, "
+          f"{best} {mean(scores[best], read, 'f1'):.3f}; headlines exact generic "
+          f"{sum(s.headline_exact for s in scores['generic'])}/{len(pages)}; "
+          f"generic beats the best single extractor: {'yes' if beaten else 'NO'}")
     return 0 if beaten else 1
 
 
