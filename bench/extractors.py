@@ -32,6 +32,7 @@ page, in ms; "own source" is the page's source's own extractor.
 import argparse
 import dataclasses
 import importlib.metadata
+import re
 import statistics
 import sys
 import time
@@ -53,6 +54,7 @@ LIBRARIES = {"trafilatura": "trafilatura", "newspaper4k": "newspaper4k", "readab
              "goose3": "goose3"}  # column -> distribution
 OURS = ("baseline", "generic")
 METADATA_FIELDS = ("byline", "published", "modified")
+_WORD = re.compile(r"\w+")
 
 
 # ------------------------------------------------------------------ extractors
@@ -165,6 +167,7 @@ class Score:
     f1: float
     headline_exact: bool
     ms: float
+    body: list[str]  # normalised
 
 
 def best_time(call, repeat: int) -> float:
@@ -188,7 +191,7 @@ def score(extractor, page: ExpectedPage, html: bytes, repeat: int) -> Score:
     headline, blocks = result["out"]
     body = normalise_blocks([block for block in blocks if block])
     precision, recall, f1 = token_f1(body, page.body)
-    return Score(precision, recall, f1, normalise_text(headline) == page.headline, seconds * 1000)
+    return Score(precision, recall, f1, normalise_text(headline) == page.headline, seconds * 1000, body)
 
 
 def own_source_ms(page: ExpectedPage, html: bytes, repeat: int) -> float | None:
@@ -209,6 +212,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per extractor and page; the fastest counts")
     parser.add_argument("--pages", action="store_true", help="also print F1 per page")
     parser.add_argument("--outlet", help="only this outlet's pages")
+    parser.add_argument("--combinations", action="store_true",
+                        help="also score the generic extractor combined with each library")
     args = parser.parse_args(argv)
     pages, not_articles, left_out = expected_pages()
     if args.outlet:
@@ -232,6 +237,8 @@ def main(argv=None) -> int:
     print_summary_tables(pages, scores, source_ms)
     print_metadata_agreement(pages, htmls)
     print_refusals(not_articles, refused)
+    if args.combinations:
+        print_combinations(pages, scores, libraries)
     return print_summary_line(pages, scores, refused)
 
 
@@ -328,6 +335,36 @@ def print_refusals(not_articles, refused):
         print("article pages that the generic extractor refuses (scored 0):")
         for page_id, reason in refused.items():
             print(f"  {page_id}: {reason}")
+
+
+def print_combinations(pages, scores, libraries):
+    """Mean F1 of two ways of combining the generic extractor with a library:
+    keeping the generic blocks that the library also has most words of, and
+    taking the library's text where the two disagree."""
+    rows = []
+    for name in libraries:
+        kept, switched = [], []
+        for n, page in enumerate(pages):
+            ours, theirs = scores["generic"][n].body, scores[name][n].body
+            kept.append(token_f1(_supported(ours, theirs), page.body)[2])
+            disagree = token_f1(ours, theirs)[2] < DISAGREEMENT
+            switched.append(scores[name][n].f1 if disagree else scores["generic"][n].f1)
+        rows.append([name, f"{statistics.fmean(kept):.3f}", f"{statistics.fmean(switched):.3f}"])
+    print(f"\ncombined with a library (generic alone: {mean(scores['generic'], range(len(pages)), 'f1'):.3f})")
+    print_table(["library", f"generic blocks with >= {SUPPORT:.0%} of their words in its text",
+                 f"its text where the two agree < {DISAGREEMENT}"], rows)
+
+
+SUPPORT, DISAGREEMENT = 0.5, 0.7
+
+
+def _supported(blocks: list[str], other: list[str]) -> list[str]:
+    words = set(_WORD.findall(" ".join(other).lower()))
+    return [block for block in blocks if _share_in(_WORD.findall(block.lower()), words) >= SUPPORT]
+
+
+def _share_in(tokens: list[str], words: set) -> float:
+    return sum(token in words for token in tokens) / len(tokens) if tokens else 0.0
 
 
 def print_summary_line(pages, scores, refused) -> int:

@@ -5,12 +5,15 @@ feed under the source NAME; NEWSCRAWLER_FEED_SOURCES maps names to feed lists
 so that `-a source=npr` alone is enough.
 
 Without an outlet's own rules, a page is refused as not an article when it
-says so of itself (JSON-LD types, Open Graph video types) or when its
-structural reading (newscrawler.extraction.generic) looks like a live blog
-(many blocks led by a time of day), an index page (a container mostly of
-links) or holds too little text to be an article.
+says so of itself (JSON-LD live blog, gallery and collection types, a video
+without an article, an Open Graph video type) or when its structural reading
+(newscrawler.extraction.generic) looks like a live blog (updates stamped with
+a time of day), an index page (summaries of links and no article text, or a
+main text mostly of links) or holds too little text to be an article.
 """
 import re
+
+from lxml import etree
 
 from newscrawler.extraction.generic import GenericArticle, structural_reading
 from newscrawler.extraction.page import Page
@@ -83,7 +86,7 @@ def _reading_marker(page: Page) -> str | None:
 
 def _time_stamps(container) -> int:
     """Elements in the container whose whole text is a time of day ("9.31am:", "14:05 GMT")."""
-    return sum(1 for element in container.iter()
+    return sum(1 for element in container.iter(etree.Element)
                if len(element) == 0 and element.tag not in _CELL_TAGS and element.text
                and len(element.text) <= MAX_STAMP_CHARS and _CLOCK_ONLY.fullmatch(element.text.strip()))
 
