@@ -30,8 +30,9 @@ from newscrawler.rechecks import NONE
 from newscrawler.sources import SOURCES
 from newscrawler.sources.generic import generic_source
 from newscrawler.spiders.feed import FeedSpider
-from pipelines.normalise import normalise_blocks, normalise_text
+from pipelines.normalise import content_hash, normalise_blocks, normalise_text
 from tests.conftest import FIXTURES, PROJECT_DIR, read_article, rss_feed
+from tests.perturbations import PAGE_FILES, PERTURBATIONS, candidate_words, edit_one_word, fixture_page
 
 FEED = generic_source("feed")
 MIRROR = "http://127.0.0.1:8080/"  # the URL of a page whose facts give none
@@ -357,3 +358,27 @@ def test_feed_sources_setting_names_a_source_and_its_feeds(site, store, mongo_ur
     assert site.fetches("/feed.xml") == 1
     assert {article["source"] for article in store.db.articles.find()} == {"npr"}
     assert store.db.articles.count_documents({}) == len(urls)
+
+
+# ------------------------------------------------------------------ unchanged pages, changed bytes
+
+@pytest.mark.parametrize("name", [name for name in PAGE_FILES if name != "pages/61896381.html"])  # the video page
+def test_refetch_of_an_unchanged_page_keeps_the_hash(name):
+    """Every way tests/perturbations.py changes the bytes of an unchanged page at
+    once (timestamps, related-story boxes, ads, attributes, whitespace, comment counts...)."""
+    page = perturbed = fixture_page(name)
+    for perturb in PERTURBATIONS.values():
+        perturbed = perturb(perturbed)
+    before, after = read_generic(MIRROR + "a-story", page), read_generic(MIRROR + "a-story", perturbed)
+    assert (after.headline, after.body) == (before.headline, before.body)
+    assert content_hash(after.headline, after.body) == content_hash(before.headline, before.body)
+
+
+def test_a_one_word_edit_changes_the_hash():
+    page = fixture_page("pages/cden3j9d1r7o.html")
+    before = read_generic(MIRROR + "a-story", page)
+    word = candidate_words(before.headline, before.body)[0]
+    after = read_generic(MIRROR + "a-story", edit_one_word(page, word, "Quixotically"))
+    assert content_hash(after.headline, after.body) != content_hash(before.headline, before.body)
+    assert [block for block in after.body if block not in before.body] == [
+        block.replace(word, "Quixotically") for block in before.body if word in block]

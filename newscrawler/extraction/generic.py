@@ -141,7 +141,7 @@ class Run:
     chain: tuple  # every element it is in, innermost first
     pieces: list = field(default_factory=list)
     link_chars: int = 0
-    bold_chars: int = 0
+    bold_chars: int = 0  # not counting whitespace
     text: str = ""
     is_paragraph: bool = False  # long, with few links
 
@@ -244,7 +244,7 @@ def _add(run: Run, text: str | None, link_depth: int, bold_depth: int) -> None:
         if link_depth:
             run.link_chars += len(text.strip())
         if bold_depth:
-            run.bold_chars += len(text.strip())
+            run.bold_chars += _solid_length(text)
 
 
 def _finished(run: Run):
@@ -280,10 +280,10 @@ class _Tally:
 
     def is_teaser(self, run: Run) -> bool:
         """Whether the paragraph is the summary of a link to another page: the
-        smallest element around it that holds more text holds a link and no other paragraph."""
+        smallest block around it that holds more text holds a link and no other paragraph."""
         length = len(run.text)
         for element in run.chain:
-            if self.chars[element] > length:
+            if element.tag in _BLOCK_TAGS and self.chars[element] > length:
                 return self.paragraphs[element] == 1 and self.link_runs[element] > 0
         return False
 
@@ -377,7 +377,13 @@ def _is_linked_sentence(text: str, words: int) -> bool:
 def _is_heading(run: Run) -> bool:
     """A sub-heading: an <h2>-<h6>, or a short paragraph all in bold (older pages' cross-heads)."""
     return run.owner.tag in _HEADING_TAGS or (
-        run.owner.tag == "p" and run.bold_chars >= len(run.text) - 1 and len(run.text.split()) <= MAX_CROSSHEAD_WORDS)
+        run.owner.tag == "p" and run.bold_chars >= _solid_length(run.text) - 1
+        and len(run.text.split()) <= MAX_CROSSHEAD_WORDS)
+
+
+def _solid_length(text: str) -> int:
+    """The number of characters of text that are not whitespace."""
+    return len("".join(text.split()))
 
 
 def _repeats(text: str, headline_words: list[str]) -> bool:
