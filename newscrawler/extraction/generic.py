@@ -7,10 +7,11 @@ container is the element whose runs are most article paragraphs (long, few
 links, outside page furniture) and least everything else: the element that
 maximises paragraph characters minus the characters of all other text in it,
 which picks a story body split into several columns as readily as one in a
-single <div>. Its runs are the body, leaving out boxes the page names as
-furniture (share, related, byline, caption...), sub-headings with nothing
-under them, and blocks that only date the article, credit a photo, repeat
-the headline or label something. Where the page's JSON-LD carries an
+single <div>. Its runs are the body, leaving out figures and their captions,
+boxes the page names as furniture (share, related, byline, caption...),
+summaries of links to other pages, sub-headings with nothing under them,
+and blocks that only date the article, credit a photo, repeat the headline
+or label something. Where the page's JSON-LD carries an
 `articleBody` that this reading mostly misses (a page whose text is written
 by script), the articleBody is the body instead.
 
@@ -22,6 +23,7 @@ import re
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
 from lxml import etree, html
@@ -420,7 +422,10 @@ def json_ld_article_body(page: Page) -> list[str]:
     if not isinstance(body, str) or not body.strip():
         return []
     if "</p>" in body or "<br" in body:
-        return text_blocks(html.fragment_fromstring(body, create_parent="div"))
+        try:
+            return text_blocks(html.fragment_fromstring(body, create_parent="div"))
+        except (etree.LxmlError, ValueError):
+            pass  # not markup after all: its lines, as written
     return [line.strip() for line in body.splitlines() if line.strip()]
 
 
@@ -467,7 +472,7 @@ def _metadata_titles(page: Page) -> list[str]:
 
 def page_byline(page: Page) -> str | None:
     """The authors the page names: JSON-LD Person authors (or author names
-    given as plain strings), else <meta name="author">, else rel/itemprop author elements."""
+    given as plain strings), else <meta name="author">, else the byline it shows."""
     names = json_ld_person_names(page.json_ld) or _json_ld_author_strings(page)
     if not names:
         meta = page.meta("author") or page.meta_property("article:author")
@@ -499,7 +504,7 @@ def _json_ld_author_strings(page: Page) -> list[str]:
     return []
 
 
-def page_time(page: Page, json_ld_key: str, open_graph: str, itemprop: str, meta_names) -> object:
+def page_time(page: Page, json_ld_key: str, open_graph: str, itemprop: str, meta_names) -> datetime | None:
     """The first of the page's own statements of a time: JSON-LD, Open Graph
     article:*, microdata, then <meta> names that CMSs use."""
     candidates = [json_ld_value(page.json_ld, json_ld_key), page.meta_property(open_graph),
