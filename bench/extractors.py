@@ -238,7 +238,7 @@ def main(argv=None) -> int:
     print_metadata_agreement(pages, htmls)
     print_refusals(not_articles, refused)
     if args.combinations:
-        print_combinations(pages, scores, libraries)
+        print_combinations(pages, scores, libraries, refused)
     return print_summary_line(pages, scores, refused)
 
 
@@ -337,17 +337,18 @@ def print_refusals(not_articles, refused):
             print(f"  {page_id}: {reason}")
 
 
-def print_combinations(pages, scores, libraries):
+def print_combinations(pages, scores, libraries, refused):
     """Mean F1 of two ways of combining the generic extractor with a library:
     keeping the generic blocks that the library also has most words of, and
-    taking the library's text where the two disagree."""
+    taking the library's text where the two disagree (a page the generic
+    extractor refuses stays refused)."""
     rows = []
     for name in libraries:
         kept, switched = [], []
         for n, page in enumerate(pages):
             ours, theirs = scores["generic"][n].body, scores[name][n].body
             kept.append(token_f1(_supported(ours, theirs), page.body)[2])
-            disagree = token_f1(ours, theirs)[2] < DISAGREEMENT
+            disagree = page.id not in refused and token_f1(ours, theirs)[2] < DISAGREEMENT
             switched.append(scores[name][n].f1 if disagree else scores["generic"][n].f1)
         rows.append([name, f"{statistics.fmean(kept):.3f}", f"{statistics.fmean(switched):.3f}"])
     print(f"\ncombined with a library (generic alone: {mean(scores['generic'], range(len(pages)), 'f1'):.3f})")
