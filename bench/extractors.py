@@ -25,7 +25,7 @@ lowercased) as bags; precision is the share of the extracted tokens found in
 the expected text, recall the share of the expected found in the extracted,
 F1 their harmonic mean. A page an extractor gives nothing for, or refuses,
 scores 0. Means are per outlet and over all pages. Headline: exact equality
-with the expected headline. Time: CPU time (so that other processes on the
+with the expected headline, and the same token F1 of the two headlines. Time: CPU time (so that other processes on the
 machine count less), the fastest of --repeat runs of each extractor on each
 page, in ms; "own source" is the page's source's own extractor.
 """
@@ -166,6 +166,7 @@ class Score:
     recall: float
     f1: float
     headline_exact: bool
+    headline_f1: float
     ms: float
     body: list[str]  # normalised
 
@@ -191,7 +192,9 @@ def score(extractor, page: ExpectedPage, html: bytes, repeat: int) -> Score:
     headline, blocks = result["out"]
     body = normalise_blocks([block for block in blocks if block])
     precision, recall, f1 = token_f1(body, page.body)
-    return Score(precision, recall, f1, normalise_text(headline) == page.headline, seconds * 1000, body)
+    headline = normalise_text(headline)
+    return Score(precision, recall, f1, headline == page.headline, token_f1([headline], [page.headline])[2],
+                 seconds * 1000, body)
 
 
 def own_source_ms(page: ExpectedPage, html: bytes, repeat: int) -> float | None:
@@ -275,9 +278,10 @@ def print_summary_tables(pages, scores, source_ms):
     print_table(["outlet", *scores], [
         [label, *(f"{mean(scores[name], indexes, 'precision'):.2f}/{mean(scores[name], indexes, 'recall'):.2f}"
                   for name in scores)] for label, indexes in groups])
-    print("\nheadline exact match")
+    print("\nheadline: exact matches (mean token F1)")
     print_table(["outlet", *scores], [
-        [label, *(f"{sum(scores[name][n].headline_exact for n in indexes)}/{len(indexes)}" for name in scores)]
+        [label, *(f"{sum(scores[name][n].headline_exact for n in indexes)}/{len(indexes)} "
+                  f"({mean(scores[name], indexes, 'headline_f1'):.2f})" for name in scores)]
         for label, indexes in groups])
     print("\nms per page (CPU; mean of each page's fastest run)")
     print_table(["outlet", "own source", *scores], [
