@@ -112,7 +112,8 @@ def generic_article(page_id: str):
     return read_generic(page.url, page.path.read_bytes())
 
 
-def generic_read(html: str, url: str = "http://127.0.0.1:8080/world/2024/a-story"):
+def extract_constructed(html: str, url: str = "http://127.0.0.1:8080/world/2024/a-story"):
+    """A page made in a test, as the feed source extracts it."""
     return extract(url, html, "text/html; charset=utf-8", source=FEED)
 
 
@@ -202,30 +203,30 @@ def _section_front(stories: int = 12) -> str:
 
 def test_an_index_page_is_refused():
     with pytest.raises(NotAnArticle, match="index page"):
-        generic_read(_section_front())
+        extract_constructed(_section_front())
 
 
 def test_an_article_beside_the_same_teasers_is_read():
     front = _section_front().replace('<h1>World news</h1>', '<h1>A story</h1><article>' + _paragraphs(6) + '</article>')
-    article = generic_read(front)
+    article = extract_constructed(front)
     assert article.headline == "A story"
     assert article.body == [f"Paragraph {n} of the story says something, with detail, at length." for n in range(6)]
 
 
 def test_a_page_with_too_little_text_is_refused():
     with pytest.raises(NotAnArticle, match="too little text"):
-        generic_read(_page("<h1>A story</h1><p>Watch the video of what happened next, here.</p>"))
+        extract_constructed(_page("<h1>A story</h1><p>Watch the video of what happened next, here.</p>"))
 
 
 def test_a_page_without_text_has_no_body():
     with pytest.raises(EmptyBody):
-        generic_read(_page("<h1>A story</h1><div><img src='x.jpg'></div>"))
+        extract_constructed(_page("<h1>A story</h1><div><img src='x.jpg'></div>"))
 
 
 def test_video_pages_say_so_in_open_graph():
     page = _page("<h1>A story</h1>" + _paragraphs(4), head='<meta property="og:type" content="video.other">')
     with pytest.raises(NotAnArticle, match="og:type video.other"):
-        generic_read(page)
+        extract_constructed(page)
 
 
 def test_body_keeps_sub_headings_and_list_items_and_leaves_out_furniture():
@@ -237,7 +238,7 @@ def test_body_keeps_sub_headings_and_list_items_and_leaves_out_furniture():
         + "<ul><li>First point of the list, in a few words</li><li>Second point of the list, also</li></ul>"
         '<aside class="related"><h2>Related stories</h2><a href="/x">Another story entirely here</a></aside>'
         "<p>Advertisement</p></article>")
-    assert generic_read(page).body == [
+    assert extract_constructed(page).body == [
         "Paragraph 0 of the story says something, with detail, at length.",
         "Paragraph 1 of the story says something, with detail, at length.",
         "What happened next",
@@ -252,7 +253,7 @@ def test_json_ld_article_body_is_the_body_when_the_markup_has_no_text():
     text = "First paragraph of the story, written by script.\nSecond paragraph, with more of the story."
     head = ('<script type="application/ld+json">'
             + json.dumps({"@type": "NewsArticle", "headline": "A story", "articleBody": text}) + "</script>")
-    article = generic_read(_page('<div id="app"><h1>A story</h1></div>', head=head))
+    article = extract_constructed(_page('<div id="app"><h1>A story</h1></div>', head=head))
     assert article.body == text.split("\n")
 
 
@@ -262,7 +263,7 @@ def test_the_reading_is_preferred_where_it_has_the_json_ld_article_body():
     head = ('<script type="application/ld+json">'
             + json.dumps({"@type": "NewsArticle", "headline": "A story", "articleBody": text}) + "</script>")
     html = "<h1>A story</h1><article>" + _paragraphs(2) + "<h2>Later</h2>" + _paragraphs(2, start=2) + "</article>"
-    assert generic_read(_page(html, head=head)).body == paragraphs[:2] + ["Later"] + paragraphs[2:]
+    assert extract_constructed(_page(html, head=head)).body == paragraphs[:2] + ["Later"] + paragraphs[2:]
 
 
 def test_byline_and_times_from_json_ld():
@@ -270,7 +271,7 @@ def test_byline_and_times_from_json_ld():
         "@type": "NewsArticle", "headline": "A story", "datePublished": "2024-03-01T09:30:00+01:00",
         "dateModified": "2024-03-02T10:00:00Z", "author": [{"@type": "Person", "name": "Jane Doe"},
                                                              {"@type": "Person", "name": "John Roe"}]}) + "</script>")
-    article = generic_read(_page("<h1>A story</h1><article>" + _paragraphs(4) + "</article>", head=head))
+    article = extract_constructed(_page("<h1>A story</h1><article>" + _paragraphs(4) + "</article>", head=head))
     assert article.byline == "Jane Doe, John Roe"
     assert article.published.isoformat() == "2024-03-01T08:30:00+00:00"
     assert article.modified.isoformat() == "2024-03-02T10:00:00+00:00"
@@ -278,7 +279,7 @@ def test_byline_and_times_from_json_ld():
 
 def test_byline_from_the_page_where_metadata_names_nobody():
     html = '<h1>A story</h1><p class="byline">By Jane Doe and John Roe</p><article>' + _paragraphs(4) + "</article>"
-    assert generic_read(_page(html)).byline == "Jane Doe, John Roe"
+    assert extract_constructed(_page(html)).byline == "Jane Doe, John Roe"
 
 
 # ------------------------------------------------------------------ the feed spider
@@ -289,10 +290,11 @@ def make_feed_spider(**kwargs) -> FeedSpider:
 
 
 def test_links_on_a_registered_sources_host_are_read_by_that_sources_layouts():
-    spider = make_feed_spider(feeds="http://127.0.0.1:8000/feed.xml", source="testnews")
-    link = "https://www.bbc.com/news/articles/cden3j9d1r7o?at_medium=RSS"
     feed_url = "http://127.0.0.1:8000/feed.xml"
-    feed = XmlResponse(feed_url, body=rss_feed([link, "http://127.0.0.1:8000/world/a-story"]), request=Request(feed_url))
+    spider = make_feed_spider(feeds=feed_url, source="testnews")
+    link = "https://www.bbc.com/news/articles/cden3j9d1r7o?at_medium=RSS"
+    feed = XmlResponse(feed_url, body=rss_feed([link, "http://127.0.0.1:8000/world/a-story"]),
+                       request=Request(feed_url))
     bbc_request, own_request = spider.entry_requests(feed)
     assert spider.source_of_link(link) is SOURCES["bbc"]
     assert bbc_request.url == "https://www.bbc.co.uk/news/articles/cden3j9d1r7o"
