@@ -25,13 +25,16 @@ cost is bounded for any input. All of it is linear or n log n in the size of the
 article except the exact methods, which draw on two budgets held by one `Work`
 per diff, together about a second of CPU at most (bench/README.md):
 - "pairing", PAIRING_BUDGET: the pairing DP, charged for its table, for the words
-  it indexes and for the words each similarity test reads;
-- "matching", MATCHING_BUDGET: SequenceMatcher (regions without a unique paragraph,
-  word diffs, the DP's similarity ratio), each search charged before it starts
-  for the comparisons it may make.
+  it indexes (INDEX_COST each), for each similarity test (the words it reads, plus
+  TEST_WORDS) and for the SequenceMatcher searches of the tests that pass the
+  quick filters;
+- "matching", MATCHING_BUDGET: the other SequenceMatcher runs (word diffs, regions
+  without a unique paragraph).
+A SequenceMatcher search is charged before it starts for the comparisons it may
+make (`_matching_blocks`).
 Ordinary articles stay far inside both, long and heavily edited ones included (the
-longest fixture page with every paragraph edited: 25% of pairing, 1% of matching;
-2,000 paragraphs with 30% edited: 3% and 2%), and their diff is exactly the full
+longest fixture page with every paragraph edited: 23% of pairing, 0.3% of matching;
+2,000 paragraphs with 30% edited: 7% and 2%), and their diff is exactly the full
 method's. What does not fit is done by a linear walk along both sides (`_walk`):
 - the rest of a gap, from the chunk where the DP ran out: two paragraphs are an
   edit when their word sets overlap enough (Dice >= SIMILARITY_THRESHOLD); no
@@ -57,9 +60,11 @@ MAX_PARTS = 3  # most new paragraphs one old one may be split into (and vice ver
 SHAPE_PENALTY = 1  # matched words a split/merge must gain per extra part over edit + add
 GAP_CHUNK = 24  # gaps longer than this on both sides are paired chunk by chunk
 SIMILAR_WORD_RATIO = 0.6  # character ratio for "one word corrected" (typo fixes)
-PAIRING_BUDGET = 3_000_000  # DP cells, words indexed and words read by tests, per diff
-MATCHING_BUDGET = 10_000_000  # item comparisons of SequenceMatcher searches, per diff
+PAIRING_BUDGET = 4_000_000  # the pairing DP's cells, indexed words, tests and searches, per diff
+MATCHING_BUDGET = 2_000_000  # comparisons of SequenceMatcher searches outside the DP, per diff
 WALK_LOOKAHEAD = 8  # items a walk looks ahead on each side for the next match
+TEST_WORDS = 8  # a similarity test's fixed cost, in words read (about 1 µs; a word is 0.13 µs)
+INDEX_COST = 3  # indexing a word for SequenceMatcher costs about 3 times reading it (0.35 µs)
 
 OP_KINDS = ("added", "removed", "edited", "moved")
 
@@ -93,14 +98,15 @@ def _exact_blocks(a: list, b: list, work: Work) -> list[tuple[int, int, int]] | 
     """SequenceMatcher's matching blocks of `a` and `b`, or None past the budget."""
     if len(a) > work.left["matching"]:  # the least a run costs: no need to index b
         return None
-    return _matching_blocks(SequenceMatcher(None, a, b, autojunk=False), work)
+    return _matching_blocks(SequenceMatcher(None, a, b, autojunk=False), work, "matching")
 
 
-def _matching_blocks(matcher: SequenceMatcher, work: Work) -> list[tuple[int, int, int]] | None:
+def _matching_blocks(matcher: SequenceMatcher, work: Work, budget: str
+                     ) -> list[tuple[int, int, int]] | None:
     """matcher.get_matching_blocks(), found the same way (the longest match of a
     range, then the same on either side of it), but each search is first charged
-    the comparisons it may make: it reads each item of its range of `a` and each
-    pair of equal items at most once. None as soon as the budget cannot pay.
+    (to `budget`) the comparisons it may make: it reads each item of its range of
+    `a` and each pair of equal items at most once. None as soon as it cannot pay.
 
     Long or repetitive sequences are where SequenceMatcher grows past linear (up to
     cubic); charging search by search keeps the charge close to the real cost.
@@ -111,7 +117,7 @@ def _matching_blocks(matcher: SequenceMatcher, work: Work) -> list[tuple[int, in
     found, ranges = [], [(0, len(a), 0, len(b))]
     while ranges:
         a_lo, a_hi, b_lo, b_hi = ranges.pop()
-        if not work.afford("matching", a_hi - a_lo + equal_pairs[a_hi] - equal_pairs[a_lo]):
+        if not work.afford(budget, a_hi - a_lo + equal_pairs[a_hi] - equal_pairs[a_lo]):
             return None
         i, j, size = matcher.find_longest_match(a_lo, a_hi, b_lo, b_hi)
         if size:
@@ -366,7 +372,7 @@ def _pair_gap(old: list[str], new: list[str], old_ids: list[int], new_ids: list[
     if not work.afford("pairing", (rows + 1) * (cols + 1)):
         raise _OverBudget
     old_runs, new_runs = _runs(old, old_ids), _runs(new, new_ids)
-    if not work.afford("pairing", sum(map(len, new_runs.values()))):
+    if not work.afford("pairing", INDEX_COST * sum(map(len, new_runs.values()))):
         raise _OverBudget
     new_matchers = {key: SequenceMatcher(None, [], words, autojunk=False)  # indexes `words` once
                     for key, words in new_runs.items()}
@@ -416,12 +422,12 @@ def _step_gain(old_runs, new_matchers, i: int, j: int, di: int, dj: int, work: W
 def _matched_words(new_matcher: SequenceMatcher, old_words: list[str], work: Work) -> int:
     """Words shared in order with the matcher's new side, or 0 if under the threshold."""
     new_matcher.set_seq1(old_words)
-    if not work.afford("pairing", len(old_words)):  # what quick_ratio reads
+    if not work.afford("pairing", TEST_WORDS + len(old_words)):  # quick_ratio reads old_words
         raise _OverBudget
     if (new_matcher.real_quick_ratio() < SIMILARITY_THRESHOLD
             or new_matcher.quick_ratio() < SIMILARITY_THRESHOLD):
         return 0
-    blocks = _matching_blocks(new_matcher, work)
+    blocks = _matching_blocks(new_matcher, work, "pairing")
     if blocks is None:
         raise _OverBudget
     matched, length = sum(size for _, _, size in blocks), len(old_words) + len(new_matcher.b)

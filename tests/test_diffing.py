@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscrawler import diffing
-from newscrawler.diffing import (PAIRING_BUDGET, Work, _same_joined, _skeleton, apply_diff, count_ops, diff_blocks,
-                                 diff_versions, diff_words)
+from newscrawler.diffing import (PAIRING_BUDGET, TEST_WORDS, Work, _same_joined, _skeleton, apply_diff, count_ops,
+                                 diff_blocks, diff_versions, diff_words)
 
 VERSIONS = Path(__file__).resolve().parent / "fixtures" / "bbc" / "versions"
 
@@ -366,8 +366,8 @@ def assert_valid_diff(old, new, ops):
 
 def test_huge_gap_of_edits_is_paired_within_the_budget(monkeypatch):
     """20,000 alike paragraphs, every one edited: one gap. The DP's similarity tests
-    stop where the pairing budget does (each is charged at least the 10 words of a
-    paragraph; without the budget there are about 190 per paragraph, 3.8 million),
+    stop where the pairing budget does (each is charged at least TEST_WORDS and the
+    10 words of a paragraph; without the budget there are about 190 per paragraph),
     and the rest of the gap is walked, still pairing each paragraph with its edit."""
     tests = counting(monkeypatch, SequenceMatcher, "quick_ratio")
     old = numbered(20_000, "Item {n}: the council said {word} would open the bridge")
@@ -375,7 +375,7 @@ def test_huge_gap_of_edits_is_paired_within_the_budget(monkeypatch):
     work = Work()
     diff = diff_versions(version(old), version(new), work)
     assert work.fallbacks["walked_gap"] >= 1
-    assert 0 < tests[0] <= PAIRING_BUDGET // 10
+    assert 0 < tests[0] <= PAIRING_BUDGET // (TEST_WORDS + 10)
     assert diff["counts"] == {"added": 0, "removed": 0, "edited": 20_000, "moved": 0, "unchanged": 0}
     assert [op["words"] for op in diff["paragraphs"]] == [
         [["equal", f"Item {n}: the "], ["delete", "council "], ["insert", "mayor "],
