@@ -1,5 +1,7 @@
-"""Tests for the pure diff model: paragraph ops, word diffs, counts, classification."""
+"""Tests for the pure diff model: paragraph ops, word diffs, counts, classification,
+and the work budget that bounds the cost of huge changes."""
 import unicodedata
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import lxml.html
@@ -7,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawler.diffing import _skeleton, apply_diff, count_ops, diff_blocks, diff_versions, diff_words
+from newscrawler import diffing
+from newscrawler.diffing import (PAIRING_BUDGET, TEST_WORDS, Work, _same_joined, _skeleton, apply_diff, count_ops,
+                                 diff_blocks, diff_versions, diff_words)
 
 VERSIONS = Path(__file__).resolve().parent / "fixtures" / "bbc" / "versions"
 
@@ -332,3 +336,119 @@ def test_real_bbc_article_that_lost_two_paragraphs():
 def test_skeleton_drops_exactly_whitespace_and_punctuation(text):
     kept = [char for char in text if not char.isspace() and not unicodedata.category(char).startswith("P")]
     assert _skeleton(text) == "".join(kept)
+
+
+# ------------------------------------------------------------ cost of huge changes
+
+def counting(monkeypatch, cls, name: str) -> list[int]:
+    """Count the calls of method `name` of `cls` (calls[0])."""
+    calls, method = [0], getattr(cls, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return method(*args, **kwargs)
+
+    monkeypatch.setattr(cls, name, counted)
+    return calls
+
+
+def assert_valid_diff(old, new, ops):
+    assert apply_diff(old, ops) == new
+    old_indices = [i for op in ops if "old_index" in op for i in _as_list(op["old_index"])]
+    assert sorted(old_indices) == list(range(len(old)))
+    new_order = [j for op in ops if "new_index" in op for j in _as_list(op["new_index"])]
+    assert new_order == list(range(len(new)))
+    for op in ops:
+        if op["op"] == "edited":
+            assert "".join(text for tag, text in op["words"] if tag != "insert") == op["old"]
+            assert "".join(text for tag, text in op["words"] if tag != "delete") == op["new"]
+
+
+def test_huge_gap_of_edits_is_paired_within_the_budget(monkeypatch):
+    """20,000 alike paragraphs, every one edited: one gap. The DP's similarity tests
+    stop where the pairing budget does (each is charged at least TEST_WORDS and the
+    10 words of a paragraph; without the budget there are about 190 per paragraph),
+    and the rest of the gap is walked, still pairing each paragraph with its edit."""
+    tests = counting(monkeypatch, SequenceMatcher, "quick_ratio")
+    old = numbered(20_000, "Item {n}: the council said {word} would open the bridge")
+    new = [text.replace("council", "mayor") for text in old]
+    work = Work()
+    diff = diff_versions(version(old), version(new), work)
+    assert work.fallbacks["walked_gap"] >= 1
+    assert 0 < tests[0] <= PAIRING_BUDGET // (TEST_WORDS + 10)
+    assert diff["counts"] == {"added": 0, "removed": 0, "edited": 20_000, "moved": 0, "unchanged": 0}
+    assert [op["words"] for op in diff["paragraphs"]] == [
+        [["equal", f"Item {n}: the "], ["delete", "council "], ["insert", "mayor "],
+         ["equal", f"said w{n} would open the bridge"]] for n in range(20_000)]
+    assert diff["classification"] == {"substantive": True, "reason": None}
+
+
+def test_long_repetitive_paragraph_is_walked_not_matched(monkeypatch):
+    """SequenceMatcher takes cubic time on "a a a ..." against "a b a b ...": the
+    search is not started when its charge passes the budget, the words are walked."""
+    searches = counting(monkeypatch, SequenceMatcher, "find_longest_match")
+    old, new = " ".join(["a"] * 5_000), " ".join(["a", "b"] * 2_500)
+    work = Work()
+    parts = diff_words(old, new, work)
+    assert work.fallbacks["walked_words"] == 1
+    assert searches[0] < 10
+    assert "".join(text for tag, text in parts if tag != "insert") == old
+    assert "".join(text for tag, text in parts if tag != "delete") == new
+
+
+def test_region_without_unique_paragraphs_is_walked():
+    """20,000 paragraphs drawn from three boilerplate texts: no anchor anywhere, and
+    a SequenceMatcher of the whole would take minutes."""
+    boilerplate = ["Advertisement", "Share this page", "Read more"]
+    old = [boilerplate[n % 3] for n in range(20_000)]
+    new = [boilerplate[n * n % 3] for n in range(20_000)]
+    work = Work()
+    ops = diff_blocks(old, new, work)
+    assert work.fallbacks["walked_region"] == 1
+    assert_valid_diff(old, new, ops)
+    assert count_ops(ops)["unchanged"] > 10_000
+
+
+def test_classification_reads_a_long_body_only_up_to_its_first_difference(monkeypatch):
+    normalised = counting(monkeypatch, diffing, "_skeleton")
+    old = numbered(20_000, "Item {n}: the council said {word} would open the bridge")
+    new = list(old)
+    new[100] = new[100].replace("council", "mayor")
+    new[19_000] = new[19_000].replace("council", "mayor")
+    assert diff_versions(version(old), version(new))["classification"]["substantive"] is True
+    assert normalised[0] < 20
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab ", max_size=4), max_size=6),
+       st.lists(st.text(alphabet="ab ", max_size=4), max_size=6))
+def test_same_joined_is_equality_of_the_joined_texts(old, new):
+    assert _same_joined(old, new) == ("".join(old) == "".join(new))
+
+
+budgets = st.builds(Work, pairing=st.integers(0, 3_000), matching=st.integers(0, 3_000))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(long_paragraphs, max_size=10), st.data(), budgets)
+def test_apply_diff_rebuilds_revised_bodies_past_the_budget(old, data, work):
+    new = revise(old, data)
+    assert_valid_diff(old, new, diff_blocks(old, new, work))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(long_paragraphs, min_size=100, max_size=300), st.data(), budgets)
+def test_apply_diff_rebuilds_big_revised_bodies_past_the_budget(old, data, work):
+    new = revise(old, data)
+    new = revise(new[::-1], data) if data.draw(st.booleans()) else new
+    ops = diff_blocks(old, new, work)
+    assert_valid_diff(old, new, ops)
+
+
+@settings(max_examples=400, deadline=None)
+@given(words_text, words_text, st.integers(0, 200))
+def test_diff_words_parts_rebuild_both_texts_past_the_budget(old, new, matching):
+    parts = diff_words(old, new, Work(matching=matching))
+    assert "".join(text for tag, text in parts if tag != "insert") == old
+    assert "".join(text for tag, text in parts if tag != "delete") == new
+    assert all(tag in ("equal", "delete", "insert") and text for tag, text in parts)
