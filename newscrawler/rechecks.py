@@ -61,7 +61,7 @@ class Rechecks:
             return []
         everything = mode == ALL
         claimed = self.store.claim_due(source, now, self.lease, None if everything else self.limit, everything,
-                                       token=self.token)
+                                       token=self.token, since=self.started)
         logger.info("Claimed %d %s article(s) of %s to check again (%s)", len(claimed), mode, source,
                     "every active one" if mode == ALL else f"at most {self.limit} a run")
         return claimed

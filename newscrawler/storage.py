@@ -432,7 +432,7 @@ class RevisionStore:
             self.flush_checks()
 
     def claim_due(self, source: str, now, lease: timedelta, limit: int | None,
-                  everything: bool = False, token: str | None = None) -> list[dict]:
+                  everything: bool = False, token: str | None = None, since=None) -> list[dict]:
         """Claim up to `limit` (None: no bound) active articles of a source that
         are due, oldest due first.
 
@@ -445,12 +445,17 @@ class RevisionStore:
         (secantusdb takes 50 ms for one find-and-modify, 2.5 ms per document
         this way.) With `everything`, active articles are claimed whatever
         their next check time. `token`: the crawl's claim token (default: a new one).
+        `since`: the crawl's start; an article checked at or after it (by
+        another crawl of the same period) is not claimed, whatever its next
+        check time.
         """
         due = {"source": source, "status": "active"}
         if not everything:
             due["next_check"] = {"$lte": now}
         token = token or new_claim_token()
         candidates = self.db.articles.find(due, projection={"_id": 1}).sort("next_check", ASCENDING)
+        # not in the candidates' query, which the due_checks index serves alone
+        claimable = {**due, "last_checked": {"$not": {"$gte": since}}} if since else due
         claimed = []
         try:
             while limit is None or len(claimed) < limit:
@@ -458,15 +463,16 @@ class RevisionStore:
                 batch = [candidate["_id"] for candidate in itertools.islice(candidates, wanted)]
                 if not batch:
                     break
-                claimed += self._claim_batch(due, batch, now, lease, token)
+                claimed += self._claim_batch(claimable, batch, now, lease, token)
         finally:
             candidates.close()
         return claimed
 
-    def _claim_batch(self, due: dict, article_ids: list[str], now, lease: timedelta, token: str) -> list[dict]:
+    def _claim_batch(self, claimable: dict, article_ids: list[str], now, lease: timedelta,
+                     token: str) -> list[dict]:
         # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
         self.db.articles.update_many(
-            {**due, "_id": {"$in": article_ids}, "lease_until": {"$not": {"$gt": now}}},
+            {**claimable, "_id": {"$in": article_ids}, "lease_until": {"$not": {"$gt": now}}},
             {"$set": {"lease_until": now + lease, "lease_owner": token}},
         )
         found = self.db.articles.find({"_id": {"$in": article_ids}, "lease_owner": token},
@@ -492,7 +498,8 @@ class RevisionStore:
         next check time, unless another crawl's lease on it lasts or it was
         checked at or after `since` (the claiming crawl's start: by another
         crawl of the same period). An article this crawl holds already is
-        claimed. An article not stored yet is claimed by a lease of its own in
+        claimed. An article without a version (not stored yet, or its first
+        version being written) is claimed by a lease of its own in
         `first_fetches`, which is never released: a crawl that found it
         untracked before another crawl stored it must still find it taken.
         """
@@ -506,11 +513,12 @@ class RevisionStore:
         return claimed
 
     def _claim_pages_batch(self, article_ids: list[str], now, since, leased: dict) -> dict[str, dict | None]:
-        # neither condition uses $or, which would keep secantusdb off the _id index
-        self.db.articles.update_many({"_id": {"$in": article_ids}, "lease_until": {"$not": {"$gt": now}},
+        # no $or, which would keep secantusdb off the _id index
+        tracked_only = {"_id": {"$in": article_ids}, "version": {"$exists": True}}
+        self.db.articles.update_many({**tracked_only, "lease_until": {"$not": {"$gt": now}},
                                       "last_checked": {"$not": {"$gte": since}}}, {"$set": leased})
         tracked = {article["_id"]: article for article in
-                   self.db.articles.find({"_id": {"$in": article_ids}}, projection={**PAGE_FIELDS, "lease_owner": 1})}
+                   self.db.articles.find(tracked_only, projection={**PAGE_FIELDS, "lease_owner": 1})}
         claimed = {article_id: article for article_id, article in tracked.items()
                    if article.get("lease_owner") == leased["lease_owner"]}
         untracked = [article_id for article_id in article_ids if article_id not in tracked]

@@ -229,3 +229,17 @@ def test_feed_entries_of_more_than_a_batch_skip_what_another_crawl_holds(store, 
         other.close()
     assert sorted(held_by_other) == sorted(tracked[::3] + untracked[::3])
     assert sorted(claimed) == sorted(set(tracked + untracked) - set(held_by_other))
+
+
+def test_an_article_whose_first_version_is_being_written_is_claimed_as_a_first_fetch(store):
+    assert store.claim_pages(["new"], NOW, NOW, LEASE, token="first") == {"new": None}
+    store.begin_revision(dict(revision(1), article_id="new", url="new"))  # the first crawl stores it
+    assert store.claim_pages(["new"], NOW, NOW, LEASE, token="second") == {}
+
+
+def test_recheck_of_every_article_skips_those_checked_since_the_crawl_began(store):
+    for n, checked_at in enumerate((NOW - timedelta(minutes=1), NOW)):
+        write_version(store, dict(revision(1), article_id=f"a{n}", url=f"u{n}"),
+                      {"status": "active", "next_check": NOW + timedelta(days=1), "last_checked": checked_at})
+    claimed = store.claim_due("bbc", NOW, LEASE, limit=None, everything=True, since=NOW)
+    assert [article["_id"] for article in claimed] == ["a0"]  # a1 was checked by another crawl of this period
