@@ -15,7 +15,9 @@
   feed entry, which a single crawler does not need.
 
 All the claims of one crawl carry one token, so that an article it claimed
-as due and also finds in a feed is fetched once, under that claim.
+as due and also finds in a feed is fetched once, under that claim; and no
+claim takes an article checked since the crawl began (by another crawl of
+the same period, or by this one from a feed).
 """
 import logging
 from datetime import timedelta

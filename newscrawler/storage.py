@@ -470,9 +470,10 @@ class RevisionStore:
 
     def _claim_batch(self, claimable: dict, article_ids: list[str], now, lease: timedelta,
                      token: str) -> list[dict]:
-        # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
+        # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too.
+        # _id first: secantusdb scans the collection for this filter unless it leads.
         self.db.articles.update_many(
-            {**claimable, "_id": {"$in": article_ids}, "lease_until": {"$not": {"$gt": now}}},
+            {"_id": {"$in": article_ids}, **claimable, "lease_until": {"$not": {"$gt": now}}},
             {"$set": {"lease_until": now + lease, "lease_owner": token}},
         )
         found = self.db.articles.find({"_id": {"$in": article_ids}, "lease_owner": token},

@@ -168,22 +168,8 @@ def test_recheck_of_an_article_already_requested_from_a_feed_is_not_repeated():
     spider.feed_urls = [FEED_URL]
     spider.rechecks.claim = lambda *args: [{"url": url}, {"url": "https://www.bbc.co.uk/news/uk-87654321"}]
     requests_from_feed(spider, rss_feed([url]))
-    # its lease is kept: the feed's fetch is the claim's fetch, and its check releases it
+    # its lease is kept, not released early: the feed's fetch is the claim's, and its check releases it
     assert [r.url for r in start_requests(spider)] == [FEED_URL, "https://www.bbc.co.uk/news/uk-87654321"]
-
-
-def test_due_articles_are_claimed_before_any_feed_is_requested():
-    spider = make_spider()
-    spider.feed_urls = [FEED_URL]
-    events = []
-    spider.rechecks.claim = lambda *args: events.append("claimed") or [{"url": "https://www.bbc.co.uk/news/uk-1"}]
-
-    async def collect():
-        async for request in spider.start():
-            events.append(request.url)
-
-    asyncio.run(collect())
-    assert events == ["claimed", FEED_URL, "https://www.bbc.co.uk/news/uk-1"]
 
 
 # What the spider knows of tracked articles before fetching them

@@ -76,16 +76,16 @@ class SourceSpider(Spider):
         return self.feed_urls or self.default_feeds()
 
     async def start(self):
-        # Due articles are claimed before any feed is read, so that a feed
-        # entry of a claimed article is fetched under that claim, once, and
-        # its check releases the lease. (Claiming takes round trips: not on
-        # the reactor thread.)
-        claimed = await asyncio.to_thread(self.rechecks.claim, self.source.name, self.clock(),
-                                          self.recheck_mode)
         for feed_url in self.feeds():
             yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
+        # Claiming takes round trips: not on the reactor thread. A claimed
+        # article whose feed entry was requested meanwhile is fetched once, from
+        # the feed, and that check releases its lease; one checked already in
+        # this crawl is not claimed (see Rechecks).
+        claimed = await asyncio.to_thread(self.rechecks.claim, self.source.name, self.clock(),
+                                          self.recheck_mode)
         for article in claimed:
-            if article["url"] not in self.requested_urls:  # else a feed entry of it was requested first
+            if article["url"] not in self.requested_urls:
                 request = self.article_request(article["url"], self.source, feed_url=None)
                 yield self.with_known_page(request, article)
 
