@@ -272,7 +272,17 @@ def stored_problems(db, site: ClusterSite, ledger: Ledger, numbers: list[int]) -
 
 # ------------------------------------------------------------------ the run
 
-def run_periods(args, nodes: list[Node], site: ClusterSite, ledger: Ledger, db) -> list[tuple]:
+@dataclass
+class Outcome:
+    number: int
+    period: Period
+    edited: int
+    wall_seconds: float
+    jobs: list
+    check: PeriodCheck
+
+
+def run_periods(args, nodes: list[Node], site: ClusterSite, ledger: Ledger, db) -> list[Outcome]:
     from pymongo import MongoClient
     rng, moment, outcomes = random.Random(args.seed), T0, []
     with MongoClient(db.uri, tz_aware=True) as client:
@@ -291,42 +301,47 @@ def run_periods(args, nodes: list[Node], site: ClusterSite, ledger: Ledger, db) 
             site.wait_idle()
             check = check_period(database, site, ledger, asked, site.take_fetches())
             check.problems += [problem for problem in (job.problem for job in jobs) if problem]
-            outcomes.append((number, period, edited, wall, jobs, check))
-            report_period(number, moment, period, feed, edited, wall, jobs, check)
+            outcome = Outcome(number, period, edited, wall, jobs, check)
+            outcomes.append(outcome)
+            report_period(outcome, moment, feed)
     return outcomes
 
 
-def report_period(number: int, moment, period: Period, feed: range, edited: int, wall: float, jobs, check) -> None:
-    print(f"\nperiod {number} at {moment:%H:%M} (recheck={period.recheck}; feed: articles {feed.start}-"
-          f"{feed.stop - 1}; {edited} edited before it): {check.asked} asked for, {check.once} fetched once, "
-          f"{check.twice_or_more} more than once ({check.extra_fetches} extra fetches), {check.skipped} skipped, "
-          f"{check.unasked} not asked for; {check.leases_left} leases left, {check.first_fetch_claims} "
-          f"first-fetch claims kept; {wall:.0f} s", flush=True)
-    print_table(["node", "job", "pages", "new", "changed", "unchanged", "left to others", "failed", "wall s"],
-                [[job.node, job.job_id[:8], job.pages, job.stat("newscrawler/articles/new"),
-                  job.stat("newscrawler/articles/changed"), job.unchanged,
-                  job.stat("newscrawler/feed/links_skipped/claimed"), job.stat("newscrawler/checks/failed"),
-                  job.wall_seconds] for job in jobs])
+WORK_HEADERS = ["jobs", "pages", "new", "changed", "unchanged", "left to others", "failed checks", "wall s"]
+
+
+def work(jobs: list[JobResult]) -> list:
+    """The WORK_HEADERS columns of these jobs, added up."""
+    def total(name: str) -> int:
+        return sum(job.stat(name) for job in jobs)
+    return [len(jobs), sum(job.pages for job in jobs), total("newscrawler/articles/new"),
+            total("newscrawler/articles/changed"), sum(job.unchanged for job in jobs),
+            total("newscrawler/feed/links_skipped/claimed"), total("newscrawler/checks/failed"),
+            sum(job.wall_seconds for job in jobs)]
+
+
+def report_period(outcome: Outcome, moment, feed: range) -> None:
+    check, period = outcome.check, outcome.period
+    print(f"\nperiod {outcome.number} at {moment:%H:%M} (recheck={period.recheck}; feed: articles {feed.start}-"
+          f"{feed.stop - 1}; {outcome.edited} edited before it): {check.asked} asked for, {check.once} fetched "
+          f"once, {check.twice_or_more} more than once ({check.extra_fetches} extra fetches), {check.skipped} "
+          f"skipped, {check.unasked} not asked for; {check.leases_left} leases left, {check.first_fetch_claims} "
+          f"first-fetch claims kept; {outcome.wall_seconds:.0f} s", flush=True)
+    print_table(["node", "job", *WORK_HEADERS[1:]], [[job.node, job.job_id[:8], *work([job])[1:]]
+                                                      for job in outcome.jobs])
     for problem in check.problems[:10]:
         print(f"CHECK FAILED: {problem}")
 
 
 def report_nodes(nodes: list[Node]) -> None:
     print("\nper node, all periods:")
-    rows = []
-    for node in nodes:
-        jobs = node.jobs
-        rows.append([node.name, len(jobs), sum(j.pages for j in jobs), sum(j.stat("newscrawler/articles/new") for j in jobs),
-                     sum(j.stat("newscrawler/articles/changed") for j in jobs), sum(j.unchanged for j in jobs),
-                     sum(j.stat("newscrawler/feed/links_skipped/claimed") for j in jobs),
-                     sum(j.wall_seconds for j in jobs)])
-    print_table(["node", "jobs", "pages", "new", "changed", "unchanged", "left to others", "wall s"], rows)
+    print_table(["node", *WORK_HEADERS], [[node.name, *work(node.jobs)] for node in nodes])
 
 
-def summary(args, outcomes, verdict: Verdict, minutes: float) -> str:
-    checks = [check for *_, check in outcomes]
-    pages = sum(job.pages for *_, jobs, _ in outcomes for job in jobs)
-    crawl_seconds = sum(wall for *_, wall, _, _ in outcomes)
+def summary(args, outcomes: list[Outcome], verdict: Verdict, minutes: float) -> str:
+    checks = [outcome.check for outcome in outcomes]
+    pages = sum(job.pages for outcome in outcomes for job in outcome.jobs)
+    crawl_seconds = sum(outcome.wall_seconds for outcome in outcomes)
     problems = sum(len(check.problems) for check in checks) + len(verdict.problems)
     return (f"cluster: {args.nodes} scrapyd nodes, {args.articles} articles, {len(outcomes)} periods in "
             f"{minutes:.1f} min, claims {'off' if args.no_claims else 'on'}; "
@@ -334,8 +349,8 @@ def summary(args, outcomes, verdict: Verdict, minutes: float) -> str:
             f"{sum(c.extra_fetches for c in checks)} extra fetches, {sum(c.skipped for c in checks)} skipped; "
             f"{verdict.edits_served} edits served, {verdict.edits_once} recorded exactly once, "
             f"{verdict.missing} missing, {verdict.duplicated} duplicated; "
-            f"{pages} pages in {crawl_seconds:.0f} s of periods ({pages / crawl_seconds if crawl_seconds else 0:.0f}/s); "
-            f"{problems} problem(s)")
+            f"{pages} pages in {crawl_seconds:.0f} s of periods "
+            f"({pages / crawl_seconds if crawl_seconds else 0:.0f}/s); {problems} problem(s)")
 
 
 def parse_args(argv=None):
@@ -375,7 +390,7 @@ def main(argv=None) -> int:
     for problem in verdict.problems[:30]:
         print(f"CHECK FAILED: {problem}")
     print(f"summary: {summary(args, outcomes, verdict, (time.monotonic() - began) / 60)}")
-    failed = verdict.problems or any(check.problems for *_, check in outcomes)
+    failed = verdict.problems or any(outcome.check.problems for outcome in outcomes)
     return 1 if failed else 0
 
 
