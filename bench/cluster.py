@@ -11,8 +11,10 @@ of the texts each page had and how often each was served).
 
 Then, period after period, at a fixed clock per period (NEWSCRAWLER_NOW, so
 that re-checks come due), `bbc` is scheduled on every node at once, all with
-the same feed: the newest articles, some tracked already, some new. Between
-periods some tracked articles are edited. After each period it checks, from
+the same feed: the newest articles, some tracked already, some new. Each job
+claims at most --max-per-run due articles (articles / nodes), so the nodes
+can check them all in a period. Between periods some tracked articles are
+edited. After each period it checks, from
 the site's request log and the database:
 
 - every article the period asks for (a feed entry, or due at the period's
@@ -147,8 +149,7 @@ def job_fields(args, node: Node, feed_url: str, moment: datetime, recheck: str, 
     data = node.server.folder / "data"
     settings = crawl_settings(args.concurrency, args.concurrency, db_uri, DATABASE, extra={
         "NEWSCRAWLER_NOW": moment.isoformat(), "NEWSCRAWLER_CLAIM_FEED_ENTRIES": not args.no_claims,
-        # no bound on re-checks a run: the bench checks that every due article is checked in its period
-        "NEWSCRAWLER_RECHECK_MAX_PER_RUN": args.articles,
+        "NEWSCRAWLER_RECHECK_MAX_PER_RUN": args.max_per_run or -(-args.articles // args.nodes),
         "NEWSCRAWLER_DATA_DIR": data, "NEWSCRAWLER_JOURNAL_PATH": data / "journal.jsonl",
     })
     return [("project", "newscrawler"), ("spider", "bbc"), ("feeds", feed_url), ("recheck", recheck),
@@ -361,6 +362,9 @@ def parse_args(argv=None):
                         help="share of the published articles edited before each period (default 0.10)")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="CONCURRENT_REQUESTS and CONCURRENT_REQUESTS_PER_DOMAIN of each job (default 16)")
+    parser.add_argument("--max-per-run", type=int, default=None,
+                        help="NEWSCRAWLER_RECHECK_MAX_PER_RUN of each job (default: articles / nodes, so that the "
+                             "nodes together can check every article in a period, each its share)")
     parser.add_argument("--no-claims", action="store_true",
                         help="run without NEWSCRAWLER_CLAIM_FEED_ENTRIES (feed entries are not claimed)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
