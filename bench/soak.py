@@ -423,12 +423,12 @@ def check_summary(article: dict | None, revisions: list[dict]) -> list[str]:
     return problems
 
 
-def verify(uri: str, site: SoakSite, ledger: Ledger) -> Verdict:
+def verify(uri: str, site: SoakSite, ledger: Ledger, database: str = DATABASE) -> Verdict:
     from pymongo import MongoClient
     article_ids = {article_id(site.article_url(n)): n for n in ledger.texts}
     verdict = Verdict()
     with MongoClient(uri, tz_aware=True) as client:
-        db = client[DATABASE]
+        db = client[database]
         revisions = stored_versions(db, article_ids)
         changes = change_versions(db)
         articles = {a["_id"]: a for a in db.articles.find({}, {"body": 0})}

@@ -11,6 +11,8 @@ Custom settings, each read in one place, where its default is kept (README.md,
   source's default ones (spiders.news); `-a feeds=URL,...` replaces them for one run.
 - NEWSCRAWLER_RECHECK_*: the re-check schedule (schedule.Schedule) and how many
   due articles a run claims (rechecks.Rechecks).
+- NEWSCRAWLER_CLAIM_FEED_ENTRIES: claim feed entries as well, for nodes that
+  read the same feeds at once (rechecks.Rechecks; default off).
 - NEWSCRAWLER_NOW: run the crawl as if at this ISO time (tests, replays).
 - NEWSCRAWLER_PROGRESS_SECONDS: how often a running crawl logs its progress
   (progress.CrawlProgress; 0: never).

@@ -11,6 +11,9 @@ indexes made here are a public interface (see README.md, "Data in MongoDB"):
   (newscrawler/alerts/): who wants which changes, the outbox of alerts per
   change and target, and how each target fares. A change record stored while
   alerts are on carries `alerts: "pending"` from its own insert.
+- `first_fetches`: leases on the first fetch of articles no crawl has stored
+  yet, taken by crawls that claim their feed entries (claim_pages); crawls
+  delete the expired ones.
 
 The unique indexes are what keeps two crawls at once from writing the same
 version twice: an insert that loses the race raises `VersionTaken`, and the
@@ -78,6 +81,9 @@ INDEXES = {
         # index of its own (docs/mongodb-compatibility.md).
         ([("_id", ASCENDING), ("source", ASCENDING)], {"name": "id_source"}),
     ],
+    "first_fetches": [
+        ([("lease_until", ASCENDING)], {"name": "lease_until"}),
+    ],
 }
 
 # What a crawl needs to know of a tracked article before fetching it again:
@@ -97,6 +103,7 @@ def lookup_batches(items: list) -> list[list]:
 LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
                           "text_length": 1,
                           "fetched_at": 1, "url": 1, "source": 1}
+DUPLICATE_KEY = 11000
 # Server error codes for a document over the size limit (the driver usually refuses it first).
 TOO_LARGE_CODES = {10334, 17419}
 # The text fields of a change record, which its last summarised form leaves to the revisions.
@@ -458,7 +465,7 @@ class RevisionStore:
             self.flush_checks()
 
     def claim_due(self, source: str, now, lease: timedelta, limit: int | None,
-                  everything: bool = False) -> list[dict]:
+                  everything: bool = False, token: str | None = None, since=None) -> list[dict]:
         """Claim up to `limit` (None: no bound) active articles of a source that
         are due, oldest due first.
 
@@ -470,13 +477,18 @@ class RevisionStore:
         can be claimed again. The claimed ones are read back by the token.
         (secantusdb takes 50 ms for one find-and-modify, 2.5 ms per document
         this way.) With `everything`, active articles are claimed whatever
-        their next check time.
+        their next check time. `token`: the crawl's claim token (default: a new one).
+        `since`: the crawl's start; an article checked at or after it (by
+        another crawl of the same period) is not claimed, whatever its next
+        check time.
         """
         due = {"source": source, "status": "active"}
         if not everything:
             due["next_check"] = {"$lte": now}
-        token = uuid.uuid4().hex
+        token = token or new_claim_token()
         candidates = self.db.articles.find(due, projection={"_id": 1}).sort("next_check", ASCENDING)
+        # not in the candidates' query, which the due_checks index serves alone
+        claimable = {**due, "last_checked": {"$not": {"$gte": since}}} if since else due
         claimed = []
         try:
             while limit is None or len(claimed) < limit:
@@ -484,17 +496,17 @@ class RevisionStore:
                 batch = [candidate["_id"] for candidate in itertools.islice(candidates, wanted)]
                 if not batch:
                     break
-                claimed += self._claim_batch(due, batch, now, lease, token)
+                claimed += self._claim_batch(claimable, batch, now, lease, token)
         finally:
             candidates.close()
         return claimed
 
-    def _claim_batch(self, due: dict, article_ids: list[str], now, lease: timedelta, token: str) -> list[dict]:
-        # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too
-        # _id first: secantusdb serves a filter by the first of its clauses that
-        # rides an index, and `source` would read every article of the source
+    def _claim_batch(self, claimable: dict, article_ids: list[str], now, lease: timedelta,
+                     token: str) -> list[dict]:
+        # an unleased article has no lease_until; {"$not": {"$gt"}} matches it too.
+        # _id first: secantusdb scans the collection for this filter unless it leads.
         self.db.articles.update_many(
-            {"_id": {"$in": article_ids}, **due, "lease_until": {"$not": {"$gt": now}}},
+            {"_id": {"$in": article_ids}, **claimable, "lease_until": {"$not": {"$gt": now}}},
             {"$set": {"lease_until": now + lease, "lease_owner": token}},
         )
         found = self.db.articles.find({"_id": {"$in": article_ids}, "lease_owner": token},
@@ -510,6 +522,67 @@ class RevisionStore:
             for batch in lookup_batches(article_ids):
                 self.db.articles.update_many({"_id": {"$in": batch}, "lease_owner": token},
                                              {"$unset": RELEASED_LEASE})
+
+    def claim_pages(self, article_ids: list[str], now, since, lease: timedelta, token: str) -> dict[str, dict | None]:
+        """Claim one fetch of each of these articles (feed entries) for the
+        crawl of `token`; returns the claimed ones by id: PAGE_FIELDS of a
+        tracked article, None for one no crawl has stored yet.
+
+        A tracked article is claimed as a due one is (claim_due), whatever its
+        next check time, unless another crawl's lease on it lasts or it was
+        checked at or after `since` (the claiming crawl's start: by another
+        crawl of the same period). An article this crawl holds already is
+        claimed. An article without a version (not stored yet, or its first
+        version being written) is claimed by a lease of its own in
+        `first_fetches`, which is never released: a crawl that found it
+        untracked before another crawl stored it must still find it taken.
+        """
+        claimed = {}
+        try:
+            for batch in lookup_batches(article_ids):
+                claimed.update(self._claim_pages_batch(batch, now, since, {"lease_until": now + lease,
+                                                                           "lease_owner": token}))
+        except PyMongoError as error:
+            raise StorageUnavailable(f"cannot claim feed entries in {self.uri}: {error}") from error
+        return claimed
+
+    def _claim_pages_batch(self, article_ids: list[str], now, since, leased: dict) -> dict[str, dict | None]:
+        # no $or, which would keep secantusdb off the _id index
+        tracked_only = {"_id": {"$in": article_ids}, "version": {"$exists": True}}
+        self.db.articles.update_many({**tracked_only, "lease_until": {"$not": {"$gt": now}},
+                                      "last_checked": {"$not": {"$gte": since}}}, {"$set": leased})
+        tracked = {article["_id"]: article for article in
+                   self.db.articles.find(tracked_only, projection={**PAGE_FIELDS, "lease_owner": 1})}
+        claimed = {article_id: article for article_id, article in tracked.items()
+                   if article.get("lease_owner") == leased["lease_owner"]}
+        untracked = [article_id for article_id in article_ids if article_id not in tracked]
+        claimed.update(dict.fromkeys(self._claim_first_fetches(untracked, now, leased)))
+        return claimed
+
+    def _claim_first_fetches(self, article_ids: list[str], now, leased: dict) -> list[str]:
+        """The ones of these untracked articles whose first fetch this claim won, or holds already."""
+        if not article_ids:
+            return []
+        # where a live lease exists the filter matches nothing, and the upsert's
+        # insert of the same _id fails: a claim lost, never a second lease
+        claims = [UpdateOne({"_id": article_id, "lease_until": {"$not": {"$gt": now}}}, {"$set": leased}, upsert=True)
+                  for article_id in article_ids]
+        try:
+            self.db.first_fetches.bulk_write(claims, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(failed.get("code") != DUPLICATE_KEY for failed in errors) or error.details.get("writeConcernErrors"):
+                raise
+            taken = {article_ids[failed["index"]] for failed in errors}
+            held = {claim["_id"] for claim in self.db.first_fetches.find(
+                {"_id": {"$in": list(taken)}, "lease_owner": leased["lease_owner"]}, projection={"_id": 1})}
+            return [article_id for article_id in article_ids if article_id not in taken or article_id in held]
+        return article_ids
+
+    def drop_expired_first_fetches(self, now) -> int:
+        """Delete the leases of first fetches that have ended by `now` (the
+        crawl's clock, which a TTL index would not follow); how many."""
+        return self.db.first_fetches.delete_many({"lease_until": {"$lte": now}}).deleted_count
 
     def known_pages(self, article_ids: list[str]) -> dict[str, dict]:
         """PAGE_FIELDS of those of these articles that are tracked, by id."""
@@ -861,6 +934,11 @@ def changes_query(*, article_id: str | None = None, source: str | None = None,
     if since is not None:
         query["detected_at"] = {"$gte": since}
     return query
+
+
+def new_claim_token() -> str:
+    """A token naming one crawl's claims (lease_owner)."""
+    return uuid.uuid4().hex
 
 
 def change_forms(change: dict):

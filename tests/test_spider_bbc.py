@@ -155,20 +155,21 @@ def test_article_requested_by_a_recheck_is_a_duplicate_in_a_feed():
     assert stats(spider)["newscrawler/feed/links_skipped/duplicate"] == 1
 
 
+def start_requests(spider: SourceSpider) -> list[Request]:
+    async def collect():
+        return [request async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
 def test_recheck_of_an_article_already_requested_from_a_feed_is_not_repeated():
     spider = make_spider()
     url = "https://www.bbc.co.uk/news/uk-12345678"
     spider.feed_urls = [FEED_URL]
     spider.rechecks.claim = lambda *args: [{"url": url}, {"url": "https://www.bbc.co.uk/news/uk-87654321"}]
-    released = []
-    spider.rechecks.release = released.extend
     requests_from_feed(spider, rss_feed([url]))
-
-    async def collect():
-        return [request async for request in spider.start()]
-
-    assert [r.url for r in asyncio.run(collect())] == [FEED_URL, "https://www.bbc.co.uk/news/uk-87654321"]
-    assert released == [{"url": url}]  # its lease is given up: the feed's fetch records the check
+    # its lease is kept, not released early: the feed's fetch is the claim's, and its check releases it
+    assert [r.url for r in start_requests(spider)] == [FEED_URL, "https://www.bbc.co.uk/news/uk-87654321"]
 
 
 # What the spider knows of tracked articles before fetching them
@@ -197,6 +198,16 @@ def test_feed_requests_for_tracked_articles_are_conditional_and_know_their_page(
     assert first.headers["If-Modified-Since"] == b"Sun, 01 Mar 2026 11:00:00 GMT"
     assert first.cb_kwargs["known"]["page_hash"] == "hash-of-v1"
     assert "If-None-Match" not in second.headers and "known" not in second.cb_kwargs
+
+
+def test_claimed_feed_entries_are_fetched_and_the_others_left_to_their_crawl():
+    spider = make_spider(NEWSCRAWLER_CLAIM_FEED_ENTRIES=True)
+    tracked, untracked, elsewhere = (f"https://www.bbc.co.uk/news/uk-{n}" for n in (12345678, 87654321, 11223344))
+    spider.rechecks.known_pages = lambda article_ids: {tracked: {"_id": tracked, "etag": '"v1"'}, untracked: None}
+    first, second = parse_feed_with_database(spider, rss_feed([tracked, elsewhere, untracked]))
+    assert (first.url, second.url) == (tracked, untracked)
+    assert first.headers["If-None-Match"] == b'"v1"' and "known" not in second.cb_kwargs
+    assert stats(spider)["newscrawler/feed/links_skipped/claimed"] == 1
 
 
 def test_feed_articles_are_fetched_in_full_when_the_database_cannot_say(caplog):

@@ -162,3 +162,84 @@ def test_released_leases_can_be_claimed_again_but_not_a_newer_claim(store):
     assert [a["_id"] for a in store.claim_due("bbc", NOW, lease, limit=5)] == [first[0]["_id"], "a0"]
     store.release_leases(first[:1])  # a stale release: that lease is now held by the second claim
     assert "lease_until" in store.article(first[0]["_id"])
+
+
+# Claims of feed entries (crawls on several nodes reading the same feeds)
+
+LEASE = timedelta(minutes=15)
+
+
+def tracked_articles(store, count: int, checked_at=NOW - timedelta(hours=1)) -> list[str]:
+    store.db.articles.insert_many([
+        {"_id": f"t{n:03d}", "url": f"u{n}", "source": "bbc", "status": "active", "version": 1,
+         "last_checked": checked_at, "next_check": checked_at + timedelta(days=1), "page_hash": f"page-{n}",
+         "interval_seconds": 1800.0} for n in range(count)])
+    return [f"t{n:03d}" for n in range(count)]
+
+
+def test_a_feed_entry_is_claimed_by_one_crawl_tracked_or_not(store):
+    tracked, untracked = tracked_articles(store, 2), ["new-1", "new-2"]
+    claimed = store.claim_pages(tracked + untracked, NOW, NOW, LEASE, token="first")
+    assert claimed == {"t000": {"_id": "t000", "url": "u0", "page_hash": "page-0", "interval_seconds": 1800.0,
+                                "lease_owner": "first"},
+                       "t001": {"_id": "t001", "url": "u1", "page_hash": "page-1", "interval_seconds": 1800.0,
+                                "lease_owner": "first"},
+                       "new-1": None, "new-2": None}  # not due, but in a feed: claimed all the same
+    assert store.claim_pages(tracked + untracked, NOW, NOW, LEASE, token="second") == {}
+    assert sorted(store.claim_pages(tracked + untracked, NOW, NOW, LEASE, token="first")) == sorted(claimed)
+
+
+def test_an_article_checked_since_the_crawl_began_is_not_claimed(store):
+    [article] = tracked_articles(store, 1)
+    store.claim_pages([article], NOW, NOW, LEASE, token="first")
+    store.record_check(article, {"last_checked": NOW})  # the first crawl's check releases its lease
+    store.flush_checks()
+    assert "lease_until" not in store.article(article)
+    assert store.claim_pages([article], NOW, NOW, LEASE, token="second") == {}  # same period
+    later = NOW + timedelta(minutes=30)
+    assert list(store.claim_pages([article], later, later, LEASE, token="second")) == [article]  # next period
+
+
+def test_a_first_fetch_claim_lasts_its_lease_and_is_then_claimed_again(store):
+    assert store.claim_pages(["new", "other"], NOW, NOW, LEASE, token="first") == {"new": None, "other": None}
+    before_the_end = NOW + LEASE - timedelta(seconds=1)
+    assert store.claim_pages(["new"], before_the_end, before_the_end, LEASE, token="second") == {}
+    assert store.claim_pages(["new"], NOW + LEASE, NOW + LEASE, LEASE, token="second") == {"new": None}
+    assert store.db.first_fetches.find_one({"_id": "new"})["lease_owner"] == "second"
+    assert store.drop_expired_first_fetches(NOW + LEASE) == 1  # "other"; "new" is leased again
+    assert [claim["_id"] for claim in store.db.first_fetches.find()] == ["new"]
+
+
+def test_an_article_claimed_as_due_is_the_same_crawls_in_a_feed(store):
+    [article] = tracked_articles(store, 1, checked_at=NOW - timedelta(days=2))  # due a day ago
+    [due] = store.claim_due("bbc", NOW, LEASE, limit=10, token="crawl")
+    assert list(store.claim_pages([article], NOW, NOW, LEASE, token="crawl")) == [article]
+    assert store.claim_pages([article], NOW, NOW, LEASE, token="other") == {}
+
+
+def test_feed_entries_of_more_than_a_batch_skip_what_another_crawl_holds(store, mongo_uri, database_name):
+    tracked = tracked_articles(store, 120)
+    untracked = [f"new-{n:03d}" for n in range(130)]
+    other = RevisionStore(mongo_uri, database_name)
+    other.open()
+    try:
+        held_by_other = other.claim_pages(tracked[::3] + untracked[::3], NOW, NOW, LEASE, token="other")
+        claimed = store.claim_pages(tracked + untracked, NOW, NOW, LEASE, token="mine")
+    finally:
+        other.close()
+    assert sorted(held_by_other) == sorted(tracked[::3] + untracked[::3])
+    assert sorted(claimed) == sorted(set(tracked + untracked) - set(held_by_other))
+
+
+def test_an_article_whose_first_version_is_being_written_is_claimed_as_a_first_fetch(store):
+    assert store.claim_pages(["new"], NOW, NOW, LEASE, token="first") == {"new": None}
+    store.begin_revision(dict(revision(1), article_id="new", url="new"))  # the first crawl stores it
+    assert store.claim_pages(["new"], NOW, NOW, LEASE, token="second") == {}
+
+
+def test_recheck_of_every_article_skips_those_checked_since_the_crawl_began(store):
+    for n, checked_at in enumerate((NOW - timedelta(minutes=1), NOW)):
+        write_version(store, dict(revision(1), article_id=f"a{n}", url=f"u{n}"),
+                      {"status": "active", "next_check": NOW + timedelta(days=1), "last_checked": checked_at})
+    claimed = store.claim_due("bbc", NOW, LEASE, limit=None, everything=True, since=NOW)
+    assert [article["_id"] for article in claimed] == ["a0"]  # a1 was checked by another crawl of this period

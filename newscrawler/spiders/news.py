@@ -62,7 +62,7 @@ class SourceSpider(Spider):
         """What the spider takes from the crawler: its clock, store and settings."""
         settings = crawler.settings
         self.clock = clock_from_settings(settings)
-        self.rechecks = Rechecks.from_settings(settings, crawl_store(crawler))
+        self.rechecks = Rechecks.from_settings(settings, crawl_store(crawler), self.clock)
         self.feed_max_entries = settings.getint("NEWSCRAWLER_FEED_MAX_ENTRIES", self.DEFAULT_FEED_MAX_ENTRIES)
         self.private_links_allowed = settings.getbool("NEWSCRAWLER_FEED_ALLOW_PRIVATE_LINKS")
         for feed_url in self.feeds():  # a feed's own host may be a name for this machine
@@ -79,17 +79,17 @@ class SourceSpider(Spider):
     async def start(self):
         for feed_url in self.feeds():
             yield Request(feed_url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True)
-        # claiming takes round trips: not on the reactor thread
+        # Claiming takes round trips: not on the reactor thread. A claimed
+        # article whose feed entry was requested meanwhile is fetched once, from
+        # the feed, and that check releases its lease; one checked already in
+        # this crawl is not claimed (see Rechecks).
         claimed = await asyncio.to_thread(self.rechecks.claim, self.source.name, self.clock(),
                                           self.recheck_mode)
-        requested_from_feeds = [article for article in claimed if article["url"] in self.requested_urls]
         for article in claimed:
             if article["url"] not in self.requested_urls:
                 self.crawler.stats.inc_value("newscrawler/rechecks/requested")
                 request = self.article_request(article["url"], self.source, feed_url=None)
                 yield self.with_known_page(request, article)
-        if requested_from_feeds:  # their feed fetch may have been recorded before the claim: no lease to keep
-            await asyncio.to_thread(self.rechecks.release, requested_from_feeds)
 
     def feed_failed(self, failure):
         self.crawler.stats.inc_value("newscrawler/feed/fetch_failed")
@@ -106,6 +106,9 @@ class SourceSpider(Spider):
             known = await self.known_pages(article_ids, response.url) if database_answers else None
             database_answers = known is not None
             for request, article in zip(batch, article_ids):
+                if known is not None and self.rechecks.claims_feed_entries and article not in known:
+                    self.skip_link("claimed", request.url, response, logging.DEBUG)
+                    continue
                 yield self.with_known_page(request, known.get(article) if known else None)
 
     def entry_requests(self, response) -> list[Request]:
@@ -116,7 +119,9 @@ class SourceSpider(Spider):
         return [request for request in requests if request]
 
     async def known_pages(self, article_ids: list[str], feed_url: str) -> dict[str, dict] | None:
-        """What the database knows of these articles' pages; None if it cannot say."""
+        """What the database knows of these articles' pages; None if it cannot say.
+        With NEWSCRAWLER_CLAIM_FEED_ENTRIES, only the articles this crawl claimed
+        (see newscrawler.rechecks): the others are left to the crawl holding them."""
         try:
             return await asyncio.to_thread(self.rechecks.known_pages, article_ids)
         except StorageUnavailable as error:
