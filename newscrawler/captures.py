@@ -20,6 +20,7 @@ record for the first fetch of a page in the file, a revisit record
 """
 import base64
 import hashlib
+import heapq
 import http
 import os
 import tempfile
@@ -160,6 +161,24 @@ class Fetch:
     fetched_at: datetime
     capture: str  # page hash
     url: str
+
+
+def stored_fetches(store, source: str | None = None, since: datetime | None = None,
+                   article_id: str | None = None) -> Iterable[Fetch]:
+    """Every fetch with a stored capture (each version's, each failed
+    extraction's still kept), oldest first."""
+    query: dict = {}
+    if source:
+        query["source"] = source
+    if since is not None:
+        query["fetched_at"] = {"$gte": since}
+    if article_id:
+        query["article_id"] = article_id
+    versions = (Fetch(revision["fetched_at"], revision["capture"], revision["url"])
+                for revision in store.revisions_with_captures(query))
+    failures = (Fetch(failure["fetched_at"], failure["capture"], failure["url"])
+                for failure in store.extraction_failures(query, sort=(("fetched_at", 1), ("_id", 1))))
+    return heapq.merge(versions, failures, key=lambda fetch: fetch.fetched_at)
 
 
 def write_warc(path: str | Path, fetches: Iterable[Fetch], load_capture: Callable[[str], dict | None]) -> dict:

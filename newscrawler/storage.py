@@ -571,6 +571,10 @@ class RevisionStore:
             return False
         return result.upserted_id is not None
 
+    def mark_capture_for_version(self, page_hash: str) -> bool:
+        """A stored capture becomes a version's (kept for good); False if it is not there."""
+        return self.db.captures.update_one({"_id": page_hash}, {"$set": {"for_version": True}}).matched_count > 0
+
     def add_extraction_failure(self, failure: dict) -> None:
         self.db.extraction_failures.insert_one(dict(failure))
 

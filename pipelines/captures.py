@@ -19,8 +19,7 @@ from newscrawler.captures import CaptureError, capture_document, delta_base, hea
 from newscrawler.clock import clock_from_settings, utc_now
 from newscrawler.extraction import ExtractionError, UnknownLayout, extract
 from newscrawler.extractors import code_of, extractor_version
-from newscrawler.sources import SOURCES
-from newscrawler.sources.generic import generic_source
+from newscrawler.sources.generic import source_or_generic
 from pipelines.normalise import content_hash, normalise_blocks, normalise_text
 
 logger = logging.getLogger(__name__)
@@ -55,6 +54,8 @@ class CaptureKeeper:
 
     def keep_for_version(self, adapter, latest: dict | None) -> str | None:
         """Store the capture a new version is read from; its page hash, or None if there is none to keep."""
+        if adapter.get("from_capture") and adapter.get("page_hash"):  # stored already: now a version's
+            return adapter["page_hash"] if self.store.mark_capture_for_version(adapter["page_hash"]) else None
         capture = adapter.get("capture") if self.enabled else None
         document = capture and self._document(adapter, capture, latest)
         if not document:
@@ -148,7 +149,7 @@ class CaptureKeeper:
             self.count("newscrawler/captures/unreadable")
             logger.error("Comparing as stored: %s", error)
             return None
-        source = SOURCES.get(source_name) or generic_source(source_name)
+        source = source_or_generic(source_name)
         try:
             page = extract(capture["url"], body, header(capture["headers"], "Content-Type"), source=source)
         except ExtractionError as error:

@@ -29,6 +29,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from newscrawler.schedule import MOVED as STATUS_MOVED
 from newscrawler.storage import (DatabaseAway, RevisionRefused, RevisionStore, StorageError, StorageUnavailable,
                                  VersionTaken, crawl_store, data_dir)
 from newscrawler.diffing import diff_versions
+from newscrawler.health import Tally, failure_jumped
 from pipelines.captures import EXTRACTION_FAILURES, CaptureKeeper
 from pipelines.journal import Journal
 
@@ -129,6 +131,7 @@ class RevisionPipeline:
         self.suspect_shrink = suspect_shrink
         self.stats_lock = threading.Lock()
         self.captures = captures or CaptureKeeper(store, self._count, enabled=False)
+        self.crawl_health: dict[str, Tally] = defaultdict(Tally)  # this crawl's checks, by source
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -158,7 +161,12 @@ class RevisionPipeline:
         self._replay_journal()
 
     def close_spider(self):
-        self._expire_failed_pages()
+        if self.store.is_open:
+            self._expire_failed_pages()
+            try:
+                self._warn_of_failure_jumps()
+            except StorageError as error:
+                logger.warning("Extraction health not compared with the day before: %s", error)
         self.store.close()
 
     def _expire_failed_pages(self) -> None:
@@ -167,9 +175,9 @@ class RevisionPipeline:
         except StorageError as error:
             logger.warning("Failed pages past their time not removed: %s", error)
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, value: int = 1) -> None:
         with self.stats_lock:  # items are stored in several threads at once
-            self.stats.inc_value(key)
+            self.stats.inc_value(key, value)
 
     # The database going away
 
@@ -225,8 +233,29 @@ class RevisionPipeline:
         if adapter.get("from_capture"):
             return
         reason = adapter.get("reason") if adapter.get("outcome") == FAILED else None
-        self.store.count_check(adapter["source"], adapter["fetched_at"],
-                               reason if reason in EXTRACTION_FAILURES else None)
+        reason = reason if reason in EXTRACTION_FAILURES else None
+        self.store.count_check(adapter["source"], adapter["fetched_at"], reason)
+        with self.stats_lock:
+            self.crawl_health[adapter["source"]].add(reason, adapter["url"])
+
+    def _warn_of_failure_jumps(self) -> None:
+        """A source whose share of failed extractions in this crawl is well above
+        the day before's: a warning and `newscrawler/health/failure_jump/<source>`."""
+        if not any(tally.failed for tally in self.crawl_health.values()):
+            return
+        self.store.flush_checks()
+        since = self.captures.clock() - timedelta(hours=24)
+        for source, crawl in self.crawl_health.items():
+            if not crawl.failed:
+                continue
+            before = Tally.of_counts(self.store.check_counts(since, source)).minus(crawl)
+            if failure_jumped(crawl, before):
+                self._count(f"newscrawler/health/failure_jump/{source}")
+                reasons = "; ".join(f"{reason} {count} (e.g. {', '.join(crawl.examples.get(reason, [])[:1])})"
+                                    for reason, count in crawl.top_reasons())
+                logger.warning("Extraction failures at %s jumped: %.0f%% of %d checks in this crawl, %.0f%% of %d "
+                               "in the 24 hours before: %s. Has the outlet's layout changed? (newscrawler health)",
+                               source, 100 * crawl.share, crawl.checks, 100 * before.share, before.checks, reasons)
 
     def _flush_checks(self) -> None:
         try:

@@ -4,6 +4,9 @@
     newscrawler diff URL [FROM TO]           two versions side by side (or --inline)
     newscrawler changes [--since 2h]         recent changes, one line each
     newscrawler serve [--port 8080]          the read-only web view
+    newscrawler health [--source S]          extraction failures per source, last 24 hours
+    newscrawler export-warc -o FILE          the stored pages as a WARC 1.1 file
+    newscrawler reextract [--failed]         run today's extractors over the stored pages
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
@@ -19,6 +22,7 @@ from itertools import zip_longest
 
 from scrapy.utils.project import get_project_settings
 
+from newscrawler.clock import clock_from_settings
 from newscrawler.embedded import EmbeddedServerError
 from newscrawler.reading.presentation import (
     ANSI, PLAIN, Comparison, Markup, Parts, article_facts, change_summary, compare_versions, format_time,
@@ -87,15 +91,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve_parser.set_defaults(run=serve)
+
+    health_parser = commands.add_parser("health", help="extraction failures per source, with reasons and examples")
+    health_parser.add_argument("--source", help="only this source")
+    health_parser.add_argument("--hours", type=int, default=24, help="over the last N hours (default 24)")
+    health_parser.set_defaults(run=health)
+
+    warc_parser = commands.add_parser("export-warc", help="write the stored pages as a WARC 1.1 file")
+    _add_capture_filters(warc_parser)
+    warc_parser.add_argument("--article", metavar="URL", help="only this article's pages")
+    warc_parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the WARC file (gzipped records)")
+    warc_parser.set_defaults(run=export_warc)
+
+    reextract_parser = commands.add_parser(
+        "reextract", help="read the stored pages again with the current extractors (writes to the database)")
+    _add_capture_filters(reextract_parser)
+    reextract_parser.add_argument("--failed", action="store_true", help="only pages whose extraction failed")
+    reextract_parser.add_argument("--limit", type=int, metavar="N",
+                                  help="read at most N stored pages in this run (the next run goes on from there)")
+    reextract_parser.set_defaults(run=reextract)
     return parser
 
 
-def open_store(overrides: list[str]) -> RevisionStore:
+def _add_capture_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", help="only this source, e.g. bbc")
+    parser.add_argument("--since", type=since_time, metavar="WHEN",
+                        help="only pages fetched since: an ISO date or time, or an age like 2h or 3d")
+
+
+def project_settings(overrides: list[str]):
     settings = get_project_settings()
     for override in overrides:
         name, _, value = override.partition("=")
         settings.set(name, value, priority="cmdline")
-    store = RevisionStore.from_settings(settings)
+    return settings
+
+
+def open_store(overrides: list[str]) -> RevisionStore:
+    store = RevisionStore.from_settings(project_settings(overrides))
     store.open()
     logger.info("Reading MongoDB at %s, database %r", store.uri, store.database_name)
     return store
@@ -190,6 +223,36 @@ def serve(store: RevisionStore, args, out) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def health(store: RevisionStore, args, out) -> int:
+    from newscrawler.reading.health import health_lines, health_report
+
+    now = clock_from_settings(project_settings(args.settings))()
+    _print_lines(out, map(printable, health_lines(health_report(store, now, args.hours, args.source), args.hours)))
+    return 0
+
+
+def export_warc(store: RevisionStore, args, out) -> int:
+    from newscrawler.captures import CaptureError, stored_fetches, write_warc
+
+    article = article_id_of(args.article) if args.article else None
+    try:
+        counts = write_warc(args.output, stored_fetches(store, args.source, args.since, article), store.capture)
+    except CaptureError as error:
+        print(f"newscrawler: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}: {counts['response']} page(s) as request and response records, "
+          f"{counts['revisit']} revisit record(s) for pages fetched again in the same bytes", file=out)
+    return 0
+
+
+def reextract(store: RevisionStore, args, out) -> int:
+    from newscrawler.reextract import run_reextraction  # writes: its logic is not the reading side's
+
+    store.close()  # the crawl it runs opens its own
+    return run_reextraction(project_settings(args.settings), out, source=args.source, since=args.since,
+                            failed_only=args.failed, limit=args.limit)
 
 
 # Plain-text rendering of a comparison

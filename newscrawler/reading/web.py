@@ -3,7 +3,8 @@
 Pages: `/` recent changes (filters: source, substantive only; paged),
 `/article?url=...` one article and its versions, `/compare?url=...&from=N&to=M`
 two versions side by side with <del>/<ins> word marks, and RSS feeds at
-`/feed.xml` (`?source=...`, `?url=...` for one article).
+`/feed.xml` (`?source=...`, `?url=...` for one article), and `/health`, each
+source's share of checks whose extraction failed in the last 24 hours.
 
 Every piece of stored text goes through `html.escape`; the pages need no
 script, and the Content-Security-Policy header forbids any.
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.util import application_uri
 
+from newscrawler.clock import utc_now
 from newscrawler.reading.feeds import changes_feed
 from newscrawler.reading.presentation import (
     HTML, Parts, Row, article_facts, article_path, change_summary, compare_path, compare_versions, feed_path,
@@ -94,6 +96,7 @@ class WebView:
             "/article": self.article_page,
             "/compare": self.compare_page,
             "/feed.xml": self.feed,
+            "/health": self.health_page,
             "/style.css": lambda request: Response(STYLESHEET, "text/css; charset=utf-8"),
         }
 
@@ -191,6 +194,16 @@ class WebView:
         changes = self.store.find_changes(source=source, article_id=article and article["_id"], limit=FEED_SIZE)
         return Response(changes_feed(changes, request.base_url, source=source, article=article),
                         "application/rss+xml; charset=utf-8")
+
+    def health_page(self, request: Request) -> Response:
+        from newscrawler.reading.health import DEFAULT_HOURS, health_html, health_report
+
+        report = health_report(self.store, utc_now(), DEFAULT_HOURS, request.query.get("source") or None)
+        content = (f"<nav>{_link('/', '← recent changes')}</nav><h1>Extraction health</h1>"
+                   f"<p class=meta>Share of each source's checks in the last {DEFAULT_HOURS} hours whose page "
+                   f"could not be read (unknown layout, no article text, extraction error).</p>"
+                   f"{health_html(report, DEFAULT_HOURS)}")
+        return page_response("Extraction health", content)
 
     # Parts
 

@@ -26,3 +26,11 @@ def generic_source(name: str, feeds: tuple[str, ...] = ()) -> Source:
     """A source of this name, read with the general extractor on any host."""
     return Source(name=name, hosts=(), feeds=tuple(feeds), layouts=(GenericArticle(),),
                   article_paths=ARTICLE_PATHS, skipped_paths=SKIPPED_PATHS)
+
+
+def source_or_generic(name: str) -> Source:
+    """The registered source of this name, or a general one of that name (as
+    `scrapy crawl feed` makes for a feed of no registered source)."""
+    from newscrawler.sources import SOURCES
+
+    return SOURCES.get(name) or generic_source(name)
