@@ -19,6 +19,9 @@ Custom settings, each read in one place, where its default is kept (README.md,
   must not reach internal services; file: feeds always may).
 - NEWSCRAWLER_SUSPECT_SHRINK, NEWSCRAWLER_STORAGE_*, NEWSCRAWLER_JOURNAL_PATH:
   holding doubtful versions, retrying and journaling (pipelines.revisions).
+- NEWSCRAWLER_CAPTURES_ENABLED, NEWSCRAWLER_CAPTURES_FAILED_DAYS,
+  NEWSCRAWLER_CAPTURES_EXPIRE_PER_RUN: keeping raw pages, and how long and how
+  many of the failed ones a crawl removes (pipelines.captures).
 """
 import os
 from pathlib import Path

@@ -311,3 +311,18 @@ def test_health_shows_a_layout_change_at_a_source(site, store, mongo_uri, databa
                                     "wsgi.url_scheme": "http", "SERVER_NAME": "x", "SERVER_PORT": "80"},
                                    lambda status, headers: None)).decode()
     assert "Extraction health" in page and "unknown_layout: 4" in page and "50.0%" in page
+
+
+def test_an_item_waiting_in_the_journal_keeps_its_capture(tmp_path):
+    from newscrawler.items import ArticleItem, PageCapture
+    from pipelines.journal import Journal
+
+    capture = PageCapture(url="http://127.0.0.1/a", status=200, headers=[("Content-Type", CONTENT_TYPE)],
+                          body=PAGE_A + bytes(range(256)), fetched_at=T0, page_hash=page_hash(PAGE_A, CONTENT_TYPE),
+                          request_headers=[("User-Agent", "newscrawler")])
+    item = ArticleItem(article_id="http://127.0.0.1/a", url="http://127.0.0.1/a", source="bbc", headline="H",
+                       body=["Text."], fetched_at=T0, capture=capture, extractor="bbc-stm@abc")
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.append(item)
+    [replayed] = Journal.read(journal.path)
+    assert replayed == item and isinstance(replayed.capture, PageCapture)

@@ -109,23 +109,26 @@ class ReextractSpider(SourceSpider):
             while queue and len(active) < LANES:
                 article_id, pending = queue.popleft()
                 active[article_id] = pending
-            turn = []
+            turn = []  # (article id, record) of this turn: one page of each active article
             for article_id, pending in list(active.items()):
                 if self.limit is not None and self.pages_read >= self.limit:
                     queue.clear()
                     active.clear()
                     break
                 self.pages_read += 1
-                record = pending.popleft()
+                turn.append((article_id, pending.popleft()))
                 if not pending:
                     del active[article_id]
-                item = await asyncio.to_thread(read, record)
+            # the database round trips of a turn overlap; its items go to the pipelines together
+            items = await asyncio.gather(*(asyncio.to_thread(read, record) for _, record in turn))
+            waits = []
+            for (article_id, record), item in zip(turn, items):
                 if item is not None:
-                    turn.append((record, item, self.expect(article_id)))
+                    waits.append((record, item, self.expect(article_id)))
                     yield item
-            for record, item, done in turn:
-                outcome = await done
-                await asyncio.to_thread(self.record_outcome, record, item, outcome)
+            outcomes = [await done for _, _, done in waits]
+            await asyncio.gather(*(asyncio.to_thread(self.record_outcome, record, item, outcome)
+                                   for (record, item, _), outcome in zip(waits, outcomes)))
 
     def expect(self, article_id: str) -> asyncio.Future:
         self.waiting[article_id] = asyncio.get_running_loop().create_future()
