@@ -19,13 +19,12 @@ from newscrawler.captures import CaptureError, capture_document, delta_base, hea
 from newscrawler.clock import clock_from_settings, utc_now
 from newscrawler.extraction import ExtractionError, UnknownLayout, extract
 from newscrawler.extractors import code_of, extractor_version
+from newscrawler.health import EXTRACTION_FAILURES
 from newscrawler.sources.generic import source_or_generic
 from pipelines.normalise import content_hash, normalise_blocks, normalise_text
 
 logger = logging.getLogger(__name__)
 
-# The failed checks whose page is kept: a page was fetched but not understood.
-EXTRACTION_FAILURES = frozenset({"unknown_layout", "no_article_text", "extraction_error"})
 
 
 class CaptureKeeper:

@@ -29,7 +29,6 @@ import asyncio
 import logging
 import threading
 import time
-from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,8 +42,8 @@ from newscrawler.schedule import MOVED as STATUS_MOVED
 from newscrawler.storage import (DatabaseAway, RevisionRefused, RevisionStore, StorageError, StorageUnavailable,
                                  VersionTaken, crawl_store, data_dir)
 from newscrawler.diffing import diff_versions
-from newscrawler.health import Tally, failure_jumped
-from pipelines.captures import EXTRACTION_FAILURES, CaptureKeeper
+from newscrawler.health import HealthWatch
+from pipelines.captures import CaptureKeeper
 from pipelines.journal import Journal
 
 logger = logging.getLogger(__name__)
@@ -131,7 +130,7 @@ class RevisionPipeline:
         self.suspect_shrink = suspect_shrink
         self.stats_lock = threading.Lock()
         self.captures = captures or CaptureKeeper(store, self._count, enabled=False)
-        self.crawl_health: dict[str, Tally] = defaultdict(Tally)  # this crawl's checks, by source
+        self.health = HealthWatch(store, self._count)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -164,7 +163,7 @@ class RevisionPipeline:
         if self.store.is_open:
             self._expire_failed_pages()
             try:
-                self._warn_of_failure_jumps()
+                self.health.warn_of_jumps(self.captures.clock())
             except StorageError as error:
                 logger.warning("Extraction health not compared with the day before: %s", error)
         self.store.close()
@@ -186,8 +185,7 @@ class RevisionPipeline:
         for path in self.journal.take():
             items = Journal.read(path)
             logger.info("Replaying %d item(s) journaled while the database was away: %s", len(items), path)
-            for item in items:
-                self._count_check(ItemAdapter(item))
+            for item in items:  # counted for extraction health when they were journaled
                 try:
                     self._process(item)
                 except DropItem:
@@ -221,41 +219,12 @@ class RevisionPipeline:
         hold up downloading and extraction on the reactor thread. An unchanged
         page needs no round trip of its own: its check joins the next batch."""
         adapter = ItemAdapter(item)
-        self._count_check(adapter)
+        self.health.count(adapter)
         if adapter.get("outcome") == UNCHANGED and time.monotonic() >= self.away_until:
             if self._queue_unchanged_page(adapter):
                 await asyncio.to_thread(self._flush_checks)
             raise CheckRecorded(f"unchanged page: {adapter['url']}")
         return await asyncio.to_thread(self.store_item, item)
-
-    def _count_check(self, adapter: ItemAdapter) -> None:
-        """Count the check for extraction health (sent with the next batch of checks)."""
-        if adapter.get("from_capture"):
-            return
-        reason = adapter.get("reason") if adapter.get("outcome") == FAILED else None
-        reason = reason if reason in EXTRACTION_FAILURES else None
-        self.store.count_check(adapter["source"], adapter["fetched_at"], reason)
-        with self.stats_lock:
-            self.crawl_health[adapter["source"]].add(reason, adapter["url"])
-
-    def _warn_of_failure_jumps(self) -> None:
-        """A source whose share of failed extractions in this crawl is well above
-        the day before's: a warning and `newscrawler/health/failure_jump/<source>`."""
-        if not any(tally.failed for tally in self.crawl_health.values()):
-            return
-        self.store.flush_checks()
-        since = self.captures.clock() - timedelta(hours=24)
-        for source, crawl in self.crawl_health.items():
-            if not crawl.failed:
-                continue
-            before = Tally.of_counts(self.store.check_counts(since, source)).minus(crawl)
-            if failure_jumped(crawl, before):
-                self._count(f"newscrawler/health/failure_jump/{source}")
-                reasons = "; ".join(f"{reason} {count} (e.g. {', '.join(crawl.examples.get(reason, [])[:1])})"
-                                    for reason, count in crawl.top_reasons())
-                logger.warning("Extraction failures at %s jumped: %.0f%% of %d checks in this crawl, %.0f%% of %d "
-                               "in the 24 hours before: %s. Has the outlet's layout changed? (newscrawler health)",
-                               source, 100 * crawl.share, crawl.checks, 100 * before.share, before.checks, reasons)
 
     def _flush_checks(self) -> None:
         try:

@@ -119,7 +119,7 @@ def test_pages_that_fail_extraction_are_kept_then_expire(project, site, store, m
 
 def read_warc(path: Path) -> list:
     with open(path, "rb") as stream:
-        return [(record.rec_type, record.rec_headers, record.content_stream().read())
+        return [(record.rec_type, record.rec_headers, record.content_stream().read(), record.http_headers)
                 for record in ArchiveIterator(stream)]
 
 
@@ -135,13 +135,21 @@ def test_export_warc_writes_request_response_and_revisit_records(project, site, 
     assert exported.returncode == 0, exported.stderr
     assert "3 page(s)" in exported.stdout and "1 revisit" in exported.stdout
     records = read_warc(target)
-    assert [kind for kind, _, _ in records] == ["warcinfo", "response", "request", "response", "request",
-                                                 "revisit", "response", "request"]
-    assert all(headers.protocol == "WARC/1.1" for _, headers, _ in records)
-    responses = [(headers, payload) for kind, headers, payload in records if kind == "response"]
-    assert [payload for _, payload in responses] == [PAGE_A, PAGE_B, PAGE_A_NEW_LAYOUT]
+    assert [kind for kind, *_ in records] == ["warcinfo", "response", "request", "response", "request",
+                                              "revisit", "response", "request"]
+    assert all(headers.protocol == "WARC/1.1" for _, headers, *_ in records)
+    responses = [(headers, payload, http) for kind, headers, payload, http in records if kind == "response"]
+    assert [payload for _, payload, _ in responses] == [PAGE_A, PAGE_B, PAGE_A_NEW_LAYOUT]
+    assert [http.get_statuscode() for *_, http in responses] == ["200"] * 3
+    assert responses[0][2].get_header("Content-Type") == CONTENT_TYPE
+    assert responses[0][2].get_header("Content-Length") == str(len(PAGE_A))
     assert responses[0][0].get_header("WARC-Date") == "2026-03-01T12:00:00Z"
-    _, revisit, revisit_payload = records[5]
+    requests = [(headers, http) for kind, headers, _, http in records if kind == "request"]
+    assert all(http.protocol == "GET" and http.statusline == f"{PATH} HTTP/1.1" for _, http in requests)
+    assert all(http.get_header("User-Agent").startswith("newscrawler/") for _, http in requests)
+    assert requests[0][0].get_header("WARC-Concurrent-To") == responses[0][0].get_header("WARC-Record-ID")
+    _, revisit, revisit_payload, revisit_http = records[5]
+    assert revisit_http.get_statuscode() == "200"
     assert revisit.get_header("WARC-Refers-To") == responses[0][0].get_header("WARC-Record-ID")
     assert revisit.get_header("WARC-Payload-Digest") == responses[0][0].get_header("WARC-Payload-Digest")
     assert revisit.get_header("WARC-Date") == "2026-03-01T14:00:00Z" and revisit_payload == b""

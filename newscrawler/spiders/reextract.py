@@ -2,6 +2,7 @@
 `newscrawler reextract`, which reads stored captures instead of fetching (see newscrawler.reextract)."""
 import asyncio
 import logging
+import threading
 from collections import deque
 from datetime import datetime
 
@@ -36,6 +37,7 @@ class ReextractSpider(SourceSpider):
         self.limit = int(limit) if limit else None  # stored pages read in this run, at most
         self.pages_read = 0
         self.waiting: dict[str, asyncio.Future] = {}
+        self.stats_lock = threading.Lock()  # pages are read in several threads at once
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -53,7 +55,8 @@ class ReextractSpider(SourceSpider):
         return source_or_generic(name)
 
     def count(self, key: str, value: int = 1) -> None:
-        self.crawler.stats.inc_value(f"newscrawler/reextraction/{key}", value)
+        with self.stats_lock:
+            self.crawler.stats.inc_value(f"newscrawler/reextraction/{key}", value)
 
     async def start(self):
         await asyncio.to_thread(self.store.open)
