@@ -104,8 +104,8 @@ def compression_table() -> None:
         for blob in packed:
             zstandard.ZstdDecompressor().decompress(blob)
         unpacking = time.perf_counter() - start
-        rows.append([f"zstd {level}" + (" (chosen)" if level == ZSTD_LEVEL else ""), f"{sum(map(len, packed)) / raw:.1%}",
-                     raw / packing / 1e6, raw / unpacking / 1e6, 1000 * packing / len(pages)])
+        label = f"zstd {level}" + (" (chosen)" if level == ZSTD_LEVEL else "")
+        rows.append([label, f"{sum(map(len, packed)) / raw:.1%}", raw / packing / 1e6, raw / unpacking / 1e6, 1000 * packing / len(pages)])
     packed = 0
     for pages_of_source in by_source.values():
         for n, page in enumerate(pages_of_source):
@@ -197,7 +197,8 @@ def main(argv=None) -> int:
           f"stored on their own {figures['whole_share']:.1%} of their raw bytes, deltas "
           f"{figures['delta_mean']:,.0f} B each")
     print(f"\nsummary: {server}: captures {capture_share:.1%} of the raw page bytes per version "
-          f"(target <= {CAPTURE_TARGET:.0%}: {'met' if capture_share <= CAPTURE_TARGET else 'MISSED'}); revision {per_revision:,.0f} B ({per_revision / raw_mean:.1%} of the "
+          f"(target <= {CAPTURE_TARGET:.0%}: {'met' if capture_share <= CAPTURE_TARGET else 'MISSED'}); "
+          f"revision {per_revision:,.0f} B ({per_revision / raw_mean:.1%} of the "
           f"{raw_mean:,.0f} B raw HTML page, {revision['totalIndexSize'] / revision['count']:,.0f} B index); "
           f"change record {per_change:,.0f} B ({per_change / raw_mean:.1%}); article summary "
           f"{article['size'] / article['count']:,.0f} B; database {total / args.articles:,.0f} B per article "

@@ -50,8 +50,8 @@ def crawl(project: Path, site, page: bytes, mongo_uri, database, *settings: str,
 def newscrawler(project: Path, mongo_uri, database, *args: str, now: str = at(3)):
     """The `newscrawler` command of the project copy, at the test's time (after the test's crawls)."""
     return subprocess.run([sys.executable, "-m", "newscrawler", "-s", f"MONGO_URI={mongo_uri}",
-                           "-s", f"MONGO_DATABASE={database}", "-s", now, *args], cwd=project, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PYTHONPATH": str(project)})
+                           "-s", f"MONGO_DATABASE={database}", "-s", now, *args], cwd=project, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(project)})
 
 
 @pytest.fixture

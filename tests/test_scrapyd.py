@@ -150,7 +150,8 @@ def test_egg_holds_both_top_level_packages(scrapyd_server, deployed):
     [egg] = (scrapyd_server.folder / "eggs" / "newscrawler").glob("e2e*.egg")
     names = set(zipfile.ZipFile(egg).namelist())
     assert {"newscrawler/settings.py", "newscrawler/spiders/news.py", "pipelines/revisions.py"} <= names
-    assert scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"] == sorted([*SOURCES, "feed"])
+    spiders = scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"]
+    assert spiders == sorted([*SOURCES, "feed", "reextract"])
 
 
 # Jobs
