@@ -19,7 +19,7 @@ from newscrawler.storage import crawl_store
 logger = logging.getLogger(__name__)
 
 # Articles whose stored pages are read at once (one page of each at a time).
-LANES = 8
+LANES = 16
 # Outcomes by the pipeline's drop reason (pipelines.revisions); a change is scraped.
 OUTCOMES = {"FirstRevision": "new", "Unchanged": "unchanged", "Stale": "before_latest", "Reread": "reread",
             "CheckRecorded": "failed", "Refused": "refused", "Journaled": "journaled"}
