@@ -68,7 +68,8 @@ def _package_modules(package_name: str) -> list[str]:
 
 def _source_text(module_name: str) -> str:
     """A module's source text, read by its loader (plain files or an egg), not executed."""
-    spec = importlib.util.find_spec(module_name)
-    if spec is None or spec.loader is None:
+    try:
+        spec = importlib.util.find_spec(module_name)
+        return (spec.loader.get_source(module_name) if spec and spec.loader else None) or ""
+    except (ImportError, OSError):  # a module without source (compiled only): its name still counts
         return ""
-    return spec.loader.get_source(module_name) or ""

@@ -238,6 +238,9 @@ def test_reextract_turns_failed_pages_of_a_now_understood_layout_into_versions_i
     assert [(c["from_version"], c["to_version"], c["detected_at"]) for c in changes] == [
         (1, 2, T0 + timedelta(hours=1)), (2, 3, T0 + timedelta(hours=2))]
     assert store.capture(revisions[0]["capture"], body=False)["for_version"] is True
+    # pages read again are no checks: extraction health counts the three crawls' checks only
+    assert sum(hour["checks"] for hour in store.db.check_counts.find()) == 3
+    assert store.article(url)["checks"] == 3  # the three versions; the failed checks were not recorded
     # again: nothing left to do, nothing stored twice
     again = newscrawler(project, mongo_uri, database_name, "reextract", "--failed")
     assert again.returncode == 0 and "Read 0 stored page(s)" in again.stdout and "3 already read" in again.stdout

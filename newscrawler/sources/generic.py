@@ -5,6 +5,7 @@ feed under the source NAME; NEWSCRAWLER_FEED_SOURCES maps names to feed lists
 so that `-a source=npr` alone is enough.
 """
 import re
+from functools import lru_cache
 
 from newscrawler.extraction.generic import GenericArticle
 from newscrawler.sources.source import Source
@@ -28,9 +29,10 @@ def generic_source(name: str, feeds: tuple[str, ...] = ()) -> Source:
                   article_paths=ARTICLE_PATHS, skipped_paths=SKIPPED_PATHS)
 
 
+@lru_cache(maxsize=1024)
 def source_or_generic(name: str) -> Source:
     """The registered source of this name, or a general one of that name (as
-    `scrapy crawl feed` makes for a feed of no registered source)."""
+    `scrapy crawl feed` makes for a feed of no registered source); one object per name."""
     from newscrawler.sources import SOURCES
 
     return SOURCES.get(name) or generic_source(name)
