@@ -146,7 +146,7 @@ def deployed(scrapyd_server, tmp_path_factory) -> dict:
 
 
 def test_egg_holds_both_top_level_packages(scrapyd_server, deployed):
-    assert deployed["spiders"] == len(SOURCES) + 1  # one per source, and feed
+    assert deployed["spiders"] == len(SOURCES) + 2  # one per source, feed and reextract
     [egg] = (scrapyd_server.folder / "eggs" / "newscrawler").glob("e2e*.egg")
     names = set(zipfile.ZipFile(egg).namelist())
     assert {"newscrawler/settings.py", "newscrawler/spiders/news.py", "pipelines/revisions.py"} <= names
