@@ -120,15 +120,22 @@ class PageSet:
 ITEM_HOST = "http://127.0.0.1:8000"
 
 
-def article_fields(pages: PageSet, numbers) -> list[dict]:
-    """Extracted fields of the pages, as the bbc spider puts them in an ArticleItem (no fetched_at)."""
+def article_fields(pages: PageSet, numbers, with_captures: bool = True) -> list[dict]:
+    """Extracted fields of the pages, as the bbc spider puts them in an ArticleItem (no fetched_at);
+    with_captures: also the page itself, from which feed_pipelines makes the item's capture."""
+    from newscrawler.captures import page_hash
+    from newscrawler.extractors import extractor_version
+
     fields = []
     for number in numbers:
         url = ITEM_HOST + article_path(number)
-        page = extract(url, pages.body(number), "text/html", source=BBC)
+        html = pages.body(number)
+        page = extract(url, html, "text/html", source=BBC)
         fields.append(dict(article_id=url, url=url, source="bbc", headline=page.headline, byline=page.byline,
                            published=page.published, modified=page.modified, body=list(page.body),
-                           feed_url=ITEM_HOST + FEED_PATH, http_status=200))
+                           feed_url=ITEM_HOST + FEED_PATH, http_status=200,
+                           page_hash=page_hash(html, "text/html"), extractor=extractor_version(BBC, page.layout),
+                           **({"page": html} if with_captures else {})))
     return fields
 
 
@@ -157,10 +164,14 @@ def feed_pipelines(normalise, revisions, fields: list[dict]):
 
     from scrapy.exceptions import DropItem
 
-    from newscrawler.items import ArticleItem
+    from newscrawler.items import ArticleItem, PageCapture
 
     def make(values):
-        return ArticleItem(**{**values, "body": list(values["body"])}, fetched_at=datetime.now(timezone.utc))
+        values, html, now = dict(values), values.get("page"), datetime.now(timezone.utc)
+        values.pop("page", None)
+        capture = html and PageCapture(url=values["url"], status=200, headers=[("Content-Type", "text/html")],
+                                       body=html, fetched_at=now, page_hash=values["page_hash"])
+        return ArticleItem(**{**values, "body": list(values["body"])}, fetched_at=now, capture=capture)
 
     if inspect.iscoroutinefunction(revisions.process_item):
         async def feed_all():

@@ -19,6 +19,14 @@ them change (a new revision and a change record each). Then, per collection:
 
 Raw HTML is the bytes of the pages as served; body text is the UTF-8 bytes of
 the normalised paragraphs of a revision.
+
+Captures (the raw page of every version, newscrawler/captures.py): their
+collection's data size per version against the raw bytes of the versions'
+pages (target: at most 15%), split into pages stored on their own (an
+article's first) and deltas against the article's latest capture. Before the
+database part, a table of zstd levels over every fixture page of every source
+(ratio, compression and decompression speed), with a dictionary trained per
+source on its other fixture pages (leave one out) for comparison.
 """
 import argparse
 import os
@@ -34,7 +42,9 @@ from common import (PageSet, article_fields, feed_pipelines, machine_description
                     print_table, secantus_server)
 from pymongo import MongoClient  # noqa: E402
 
-COLLECTIONS = ("articles", "revisions", "changes")
+COLLECTIONS = ("articles", "revisions", "changes", "captures")
+FIXTURE_PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+CAPTURE_TARGET = 0.15
 
 
 def folder_bytes(path: Path) -> int:
@@ -57,8 +67,54 @@ def measure(uri: str, database: str) -> dict:
         body_bytes = [sum(len(p.encode()) for p in doc.get("body", []))
                       for doc in db.revisions.find({}, projection={"body": 1})]
         figures["body_text_mean"] = statistics.fmean(body_bytes) if body_bytes else 0
+        kinds = {"whole": [0, 0], "delta": [0, 0]}  # [stored bytes, raw bytes]
+        deltas = []
+        for doc in db.captures.find({}, projection={"encoding": 1, "stored_size": 1, "size": 1}):
+            kind = "delta" if doc["encoding"] == "zstd-delta" else "whole"
+            kinds[kind][0] += doc["stored_size"]
+            kinds[kind][1] += doc["size"]
+            if kind == "delta":
+                deltas.append(doc["stored_size"])
+        figures["capture_kinds"] = (f"{db.captures.count_documents({'encoding': 'zstd'})} on their own, "
+                                    f"{len(deltas)} deltas")
+        figures["whole_share"] = kinds["whole"][0] / kinds["whole"][1] if kinds["whole"][1] else 0
+        figures["delta_mean"] = statistics.fmean(deltas) if deltas else 0
         figures["dbStats"] = db.command("dbStats")
     return figures
+
+
+def compression_table() -> None:
+    """zstd levels over the fixture pages of every source: size against raw, MB/s."""
+    import zstandard
+
+    from newscrawler.captures import ZSTD_LEVEL
+
+    by_source: dict[str, list[bytes]] = {}
+    for path in sorted(FIXTURE_PAGES.glob("*/pages/*")):
+        by_source.setdefault(path.parts[-3], []).append(path.read_bytes())
+    pages = [page for source_pages in by_source.values() for page in source_pages]
+    raw = sum(map(len, pages))
+    rows = []
+    for level in (1, 3, 6, 9, 12, 15, 19):
+        compressor = zstandard.ZstdCompressor(level=level)
+        start = time.perf_counter()
+        packed = [compressor.compress(page) for page in pages]
+        packing = time.perf_counter() - start
+        start = time.perf_counter()
+        for blob in packed:
+            zstandard.ZstdDecompressor().decompress(blob)
+        unpacking = time.perf_counter() - start
+        label = f"zstd {level}" + (" (chosen)" if level == ZSTD_LEVEL else "")
+        rows.append([label, f"{sum(map(len, packed)) / raw:.1%}", raw / packing / 1e6, raw / unpacking / 1e6, 1000 * packing / len(pages)])
+    packed = 0
+    for pages_of_source in by_source.values():
+        for n, page in enumerate(pages_of_source):
+            others = pages_of_source[:n] + pages_of_source[n + 1:]
+            dictionary = zstandard.train_dictionary(112_640, others * max(1, 8 // len(others) + 1))
+            packed += len(zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary).compress(page))
+    rows.append([f"zstd {ZSTD_LEVEL}, dictionary per source (leave one out)", f"{packed / raw:.1%}", None, None, None])
+    print(f"\ncompression of the {len(pages)} fixture pages of {len(by_source)} sources ({raw:,} B)")
+    print_table(["method", "size / raw", "compress MB/s", "decompress MB/s", "ms per page"], rows)
 
 
 def main(argv=None) -> int:
@@ -72,6 +128,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     print(f"machine: {machine_description()}")
 
+    compression_table()
     pages = PageSet(args.articles)
     raw = pages.raw_sizes()
     start = time.perf_counter()
@@ -130,13 +187,24 @@ def main(argv=None) -> int:
           f"{total / args.articles:,.0f} B per article, {total / (args.articles * raw_mean):.1%} of their raw HTML")
     if on_disk is not None:
         print(f"secantusdb data folder on disk (all files, compressed): {on_disk:,} B")
-    print(f"\nsummary: {server}: revision {per_revision:,.0f} B ({per_revision / raw_mean:.1%} of the "
+    capture = figures["captures"]
+    versions = revision["count"]
+    raw_of_versions = sum(len(fields["page"]) for fields in [*first, *[f for r in rounds for f in r]])
+    capture_share = capture["size"] / raw_of_versions
+    print(f"\ncaptures: {capture['count']} for {versions} versions ({figures['capture_kinds']}); "
+          f"{capture['size']:,} B of documents for {raw_of_versions:,} B of raw pages = {capture_share:.1%}; "
+          f"per version {capture['size'] / versions:,.0f} B of {raw_of_versions / versions:,.0f} B raw; "
+          f"stored on their own {figures['whole_share']:.1%} of their raw bytes, deltas "
+          f"{figures['delta_mean']:,.0f} B each")
+    print(f"\nsummary: {server}: captures {capture_share:.1%} of the raw page bytes per version "
+          f"(target <= {CAPTURE_TARGET:.0%}: {'met' if capture_share <= CAPTURE_TARGET else 'MISSED'}); "
+          f"revision {per_revision:,.0f} B ({per_revision / raw_mean:.1%} of the "
           f"{raw_mean:,.0f} B raw HTML page, {revision['totalIndexSize'] / revision['count']:,.0f} B index); "
           f"change record {per_change:,.0f} B ({per_change / raw_mean:.1%}); article summary "
           f"{article['size'] / article['count']:,.0f} B; database {total / args.articles:,.0f} B per article "
           f"with {args.rounds} round(s) of {args.edited:.0%} edits (collStats data + index sizes; BSON sizes agree "
           f"within {abs(revision['bson_total'] - revision['size']) / revision['size']:.1%})")
-    return 0
+    return 0 if capture_share <= CAPTURE_TARGET else 1
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ Custom settings, each read in one place, where its default is kept (README.md,
 - NEWSCRAWLER_ALERTS, NEWSCRAWLER_ALERTS_*: pushed alerts, extra subscriptions,
   delivery timeouts, retries and bursts; NEWSCRAWLER_WEB_BASE_URL: where their
   links to the web view point (alerts.outbox.AlertSettings).
+- NEWSCRAWLER_CAPTURES_ENABLED, NEWSCRAWLER_CAPTURES_FAILED_DAYS,
+  NEWSCRAWLER_CAPTURES_EXPIRE_PER_RUN: keeping raw pages, and how long and how
+  many of the failed ones a crawl removes (pipelines.captures).
 """
 import os
 from pathlib import Path

@@ -14,6 +14,11 @@ indexes made here are a public interface (see README.md, "Data in MongoDB"):
 - `first_fetches`: leases on the first fetch of articles no crawl has stored
   yet, taken by crawls that claim their feed entries (claim_pages); crawls
   delete the expired ones.
+- `captures`: the raw pages versions were read from, and pages whose
+  extraction failed, once per page hash (newscrawler.captures).
+- `extraction_failures`: one document per check whose page could not be read,
+  naming its capture, kept for NEWSCRAWLER_CAPTURES_FAILED_DAYS.
+- `check_counts`: checks and extraction failures per source and hour.
 
 The unique indexes are what keeps two crawls at once from writing the same
 version twice: an insert that loses the race raises `VersionTaken`, and the
@@ -29,7 +34,7 @@ import re
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -72,6 +77,17 @@ INDEXES = {
         ([("target_id", ASCENDING), ("article_id", ASCENDING), ("alerted_at", DESCENDING)],
          {"name": "target_article_alerted"}),
     ],
+    "captures": [
+        ([("failed_until", ASCENDING)], {"name": "failed_until", "sparse": True}),
+    ],
+    "extraction_failures": [
+        ([("source", ASCENDING), ("fetched_at", ASCENDING)], {"name": "source_fetched_at"}),
+        ([("article_id", ASCENDING), ("fetched_at", ASCENDING)], {"name": "article_fetched_at"}),
+        ([("expires_at", ASCENDING)], {"name": "expires_at"}),
+    ],
+    "check_counts": [
+        ([("hour", DESCENDING)], {"name": "hour"}),
+    ],
     "articles": [
         ([("source", ASCENDING), ("last_changed", DESCENDING)], {"name": "source_last_changed"}),
         ([("last_changed", DESCENDING)], {"name": "last_changed"}),
@@ -101,7 +117,7 @@ def lookup_batches(items: list) -> list[list]:
     return [items[start:start + LOOKUP_BATCH_SIZE] for start in range(0, len(items), LOOKUP_BATCH_SIZE)]
 
 LATEST_REVISION_FIELDS = {"_id": 0, "article_id": 1, "version": 1, "kind": 1, "content_hash": 1, "headline": 1,
-                          "text_length": 1,
+                          "text_length": 1, "capture": 1, "extractor": 1, "reextracted": 1,
                           "fetched_at": 1, "url": 1, "source": 1}
 DUPLICATE_KEY = 11000
 # Server error codes for a document over the size limit (the driver usually refuses it first).
@@ -205,6 +221,7 @@ class RevisionStore:
         self._checked_articles: set[str] = set()
         self._checks_since = 0.0
         self._checks_lock = threading.Lock()
+        self._check_counts: dict[tuple[str, object], Counter] = defaultdict(Counter)  # (source, hour) -> counts
         self._opening = threading.Lock()
 
     @classmethod
@@ -443,22 +460,57 @@ class RevisionStore:
                     or time.monotonic() - self._checks_since >= self.CHECK_BATCH_SECONDS)
 
     def flush_checks(self) -> None:
-        """Send the pending checks; on failure they stay pending."""
+        """Send the pending checks and check counts; on failure they stay pending."""
         with self._checks_lock:
             batch, self._checks = self._checks, []
             self._checked_articles = set()
-        if not batch:
+        if batch:
+            try:
+                # Acknowledged before the journal has them: half the cost on
+                # secantusdb, and check records may be lost in a crash anyway. The
+                # journal is sequential: any later journaled write makes them durable.
+                self.db_before_journal.articles.bulk_write([update for _, update in batch], ordered=False)
+            except PyMongoError:
+                with self._checks_lock:
+                    self._checks[:0] = batch
+                    self._checked_articles.update(article_id for article_id, _ in batch)
+                raise
+        with self._checks_lock:
+            counts, self._check_counts = self._check_counts, defaultdict(Counter)
+        self._send_check_counts(counts)
+
+    def count_check(self, source: str, fetched_at: datetime, failure: str | None = None) -> None:
+        """Count a check of a source in its hour (and why its extraction failed),
+        sent with the next batch of checks: nothing is sent now."""
+        hour = fetched_at.replace(minute=0, second=0, microsecond=0)
+        with self._checks_lock:
+            counts = self._check_counts[(source, hour)]
+            counts["checks"] += 1
+            if failure:
+                counts["extraction_failed"] += 1
+                counts[f"reasons.{failure}"] += 1
+
+    def _send_check_counts(self, counts: dict) -> None:
+        """One upsert per source and hour; counts that cannot be sent wait for the next batch."""
+        if not counts:
             return
+        updates = [UpdateOne({"_id": f"{source} {hour.isoformat()}"},
+                             {"$setOnInsert": {"source": source, "hour": hour}, "$inc": dict(tally)}, upsert=True)
+                   for (source, hour), tally in counts.items()]
         try:
-            # Acknowledged before the journal has them: half the cost on
-            # secantusdb, and check records may be lost in a crash anyway. The
-            # journal is sequential: any later journaled write makes them durable.
-            self.db_before_journal.articles.bulk_write([update for _, update in batch], ordered=False)
+            self.db_before_journal.check_counts.bulk_write(updates, ordered=False)
         except PyMongoError:
             with self._checks_lock:
-                self._checks[:0] = batch
-                self._checked_articles.update(article_id for article_id, _ in batch)
+                for key, tally in counts.items():
+                    self._check_counts[key].update(tally)
             raise
+
+    def check_counts(self, since: datetime, source: str | None = None) -> list[dict]:
+        """The hourly check counts from `since` on (newest first)."""
+        query = {"hour": {"$gte": since.replace(minute=0, second=0, microsecond=0)}}
+        if source:
+            query["source"] = source
+        return list(self.db.check_counts.find(query).sort("hour", DESCENDING))
 
     def _flush_checks_of(self, article_id: str) -> None:
         if article_id in self._checked_articles:
@@ -602,6 +654,77 @@ class RevisionStore:
             projection={"_id": 0, "version": 1}, sort=[("version", DESCENDING)],
         )
         return earlier["version"] if earlier else None
+
+    # Captures: the pages behind the versions (newscrawler.captures)
+
+    def capture(self, page_hash: str, body: bool = True) -> dict | None:
+        return self.db.captures.find_one({"_id": page_hash}, projection=None if body else {"body": 0})
+
+    def save_capture(self, document: dict, *, for_version: bool = False, failed_until: datetime | None = None) -> bool:
+        """Store a capture unless these bytes are stored already (True if it was
+        inserted), and say what keeps it: a version names it (it is never
+        removed), or a failed extraction until `failed_until`. An insert that
+        loses a race with another writer of the same bytes is no error."""
+        update: dict = {"$setOnInsert": {field: value for field, value in document.items() if field != "_id"}}
+        if for_version:
+            update["$set"] = {"for_version": True}
+        if failed_until is not None:
+            update["$max"] = {"failed_until": failed_until}
+        try:
+            result = self.db.captures.update_one({"_id": document["_id"]}, update, upsert=True)
+        except DuplicateKeyError:  # two upserts of the same new bytes at once: the other inserted it
+            self.db.captures.update_one({"_id": document["_id"]}, {k: v for k, v in update.items()
+                                                                   if k != "$setOnInsert"} or {"$set": {}})
+            return False
+        return result.upserted_id is not None
+
+    def mark_capture_for_version(self, page_hash: str) -> bool:
+        """A stored capture becomes a version's (kept for good); False if it is not there."""
+        return self.db.captures.update_one({"_id": page_hash}, {"$set": {"for_version": True}}).matched_count > 0
+
+    def add_extraction_failure(self, failure: dict) -> None:
+        self.db.extraction_failures.insert_one(dict(failure))
+
+    def expire_failures(self, now: datetime, limit: int) -> tuple[int, int]:
+        """Remove up to `limit` extraction failures kept past their time, and up
+        to `limit` captures that only they kept; (failures, captures) removed."""
+        removed = []
+        for collection, expired in (
+            (self.db.extraction_failures, {"expires_at": {"$lt": now}}),
+            # a capture a version names (for_version) stays, whatever its failures
+            (self.db.captures, {"failed_until": {"$lt": now}, "for_version": {"$ne": True}}),
+        ):
+            count = 0
+            while count < limit:
+                ids = [doc["_id"] for doc in collection.find(expired, projection={"_id": 1})
+                       .limit(min(LOOKUP_BATCH_SIZE, limit - count))]
+                if not ids:
+                    break
+                count += collection.delete_many({**expired, "_id": {"$in": ids}}).deleted_count
+                if len(ids) < LOOKUP_BATCH_SIZE:
+                    break
+            removed.append(count)
+        return removed[0], removed[1]
+
+    def extraction_failures(self, query: dict, sort=(("article_id", ASCENDING), ("fetched_at", ASCENDING),
+                                                     ("_id", ASCENDING))):
+        """Extraction failures matching `query`, in the given order (a cursor)."""
+        return self.db.extraction_failures.find(query).sort(list(sort))
+
+    def mark_failure_reextracted(self, failure_id, reextraction: dict) -> None:
+        self.db.extraction_failures.update_one({"_id": failure_id}, {"$set": {"reextracted": reextraction}})
+
+    def record_reextraction(self, article_id: str, version: int, reextraction: dict) -> None:
+        """Record what the current extractor reads in a version's capture, on the
+        revision and, while it is the latest, on the article."""
+        self.db.revisions.update_one({"article_id": article_id, "version": version},
+                                     {"$set": {"reextracted": reextraction}})
+        self.db.articles.update_one({"_id": article_id, "version": version}, {"$set": {"reextracted": reextraction}})
+
+    def revisions_with_captures(self, query: dict):
+        """Revisions naming a capture, without their text, oldest fetch first (a cursor)."""
+        return self.db.revisions.find({**query, "capture": {"$type": "string"}},
+                                      projection={"body": 0}).sort([("fetched_at", ASCENDING), ("_id", ASCENDING)])
 
     # Reading for the CLI, feeds and web view
 
@@ -970,4 +1093,8 @@ def summary_of(revision: dict) -> dict:
         "text_length": revision.get("text_length"),
         "last_changed": revision["fetched_at"],
         "changes": revision["version"] - 1,
+        # what the latest version was read from, and by what (see pipelines.revisions: re-reading)
+        "capture": revision.get("capture"),
+        "extractor": revision.get("extractor"),
+        "reextracted": None,
     }

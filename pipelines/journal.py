@@ -5,6 +5,7 @@ replays them first, through the same pipeline, before anything new is
 fetched. Replaying is safe to repeat: an item already stored compares as
 unchanged, and a write that was cut short is repaired.
 """
+import base64
 import fcntl
 import json
 import logging
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from itemadapter import ItemAdapter
 
-from newscrawler.items import ArticleItem, CheckItem
+from newscrawler.items import ArticleItem, CheckItem, PageCapture
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,16 @@ ITEM_TYPES = {cls.__name__: cls for cls in (ArticleItem, CheckItem)}
 def _encode(value):
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
+    if isinstance(value, bytes):  # a page capture's body
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
     raise TypeError(f"cannot journal {type(value).__name__}")
 
 
 def _decode(mapping: dict):
     if set(mapping) == {"$datetime"}:
         return datetime.fromisoformat(mapping["$datetime"])
+    if set(mapping) == {"$bytes"}:
+        return base64.b64decode(mapping["$bytes"])
     return mapping
 
 
@@ -45,7 +50,16 @@ def item_from_line(line: str):
     if item_type is None or not is_dataclass(item_type):
         return record["fields"]
     known = {field.name for field in fields(item_type)}
-    return item_type(**{k: v for k, v in record["fields"].items() if k in known})
+    values = {k: v for k, v in record["fields"].items() if k in known}
+    if isinstance(values.get("capture"), dict):
+        values["capture"] = _capture(values["capture"])
+    return item_type(**values)
+
+
+def _capture(values: dict) -> PageCapture:
+    for headers in ("headers", "request_headers"):
+        values[headers] = [tuple(pair) for pair in values.get(headers, [])]
+    return PageCapture(**values)
 
 
 class Journal:

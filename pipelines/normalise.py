@@ -114,7 +114,8 @@ class NormalisePipeline:
         logger.warning("No article text found (no visible %s), not stored: %s", missing, adapter["url"])
         return CheckItem(article_id=adapter["article_id"], url=adapter["url"], source=adapter["source"],
                          outcome=FAILED, fetched_at=adapter["fetched_at"], http_status=adapter.get("http_status"),
-                         reason="no_article_text")
+                         reason="no_article_text", capture=adapter.get("capture"), extractor=adapter.get("extractor"),
+                         from_capture=adapter.get("from_capture", False))
 
     def _count_repair(self, url: str) -> None:
         logger.warning("Repairing text that cannot be encoded (UTF-16 surrogates) in %s", url)

@@ -50,16 +50,18 @@ from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, Chan
 from newscrawler.schedule import STATUS_REASONS, Schedule
 from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
-from newscrawler.storage import (DatabaseAway, RevisionRefused, RevisionStore, StorageUnavailable, VersionTaken,
-                                 crawl_store, data_dir)
+from newscrawler.storage import (DatabaseAway, DatabaseError, RevisionRefused, RevisionStore, StorageUnavailable,
+                                 VersionTaken, crawl_store, data_dir)
 from newscrawler.diffing import diff_versions
+from newscrawler.health import HealthWatch
+from pipelines.captures import CaptureKeeper
 from pipelines.journal import Journal
 
 logger = logging.getLogger(__name__)
 
 REVISION_FIELDS = (
     "article_id", "url", "source", "headline", "byline", "published", "modified",
-    "body", "content_hash", "fetched_at", "feed_url", "http_status", "etag", "last_modified",
+    "body", "content_hash", "fetched_at", "feed_url", "http_status", "etag", "last_modified", "extractor",
 )
 CONTENT, REVERT, REMOVED = "content", "revert", "removed"
 REMOVED_HASH = "removed"
@@ -97,6 +99,10 @@ class Refused(Handled):
     """The database cannot hold the revision: a failed check, nothing stored."""
 
 
+class Reread(Handled):
+    """A stored version's capture read again by the code running now: the reading is recorded."""
+
+
 class Journaled(Handled):
     """The database was away: the item waits in the local journal for the next run."""
 
@@ -111,7 +117,7 @@ class RevisionPipeline:
     def __init__(self, store: RevisionStore, stats, schedule: Schedule, journal: Journal,
                  retries: int = DEFAULT_RETRIES, retry_delay: float = DEFAULT_RETRY_SECONDS,
                  away_cooldown: float = DEFAULT_AWAY_SECONDS, suspect_shrink: float = DEFAULT_SUSPECT_SHRINK,
-                 alerting: bool = False):
+                 alerting: bool = False, captures: CaptureKeeper | None = None):
         self.store = store
         self.stats = stats
         self.schedule = schedule
@@ -123,13 +129,16 @@ class RevisionPipeline:
         self.suspect_shrink = suspect_shrink
         self.alerting = alerting  # change records carry the alert outbox's mark from their insert
         self.stats_lock = threading.Lock()
+        self.captures = captures or CaptureKeeper(store, self._count, enabled=False)
+        self.health = HealthWatch(store, self._count)
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
         journal_path = data_dir(settings) / "journal" / f"{settings.get('MONGO_DATABASE') or 'newscrawler'}.jsonl"
-        return cls(
-            store=crawl_store(crawler),
+        store = crawl_store(crawler)
+        pipeline = cls(
+            store=store,
             stats=crawler.stats,
             schedule=Schedule.from_settings(settings),
             journal=Journal(Path(settings.get("NEWSCRAWLER_JOURNAL_PATH") or journal_path)),
@@ -139,6 +148,8 @@ class RevisionPipeline:
             suspect_shrink=settings.getfloat("NEWSCRAWLER_SUSPECT_SHRINK", cls.DEFAULT_SUSPECT_SHRINK),
             alerting=AlertSettings.from_settings(settings).enabled,
         )
+        pipeline.captures = CaptureKeeper.from_settings(settings, store, pipeline._count)
+        return pipeline
 
     def open_spider(self):
         try:
@@ -150,15 +161,27 @@ class RevisionPipeline:
         self._replay_journal()
 
     def close_spider(self):
+        if self.store.is_open:
+            self._expire_failed_pages()
+            try:
+                self.health.warn_of_jumps(self.captures.clock())
+            except DatabaseError as error:
+                logger.warning("Extraction health not compared with the day before: %s", error)
         self.store.close()
 
-    def _count(self, key: str, source: str | None = None) -> None:
+    def _expire_failed_pages(self) -> None:
+        try:
+            self.captures.expire()
+        except DatabaseError as error:
+            logger.warning("Failed pages past their time not removed: %s", error)
+
+    def _count(self, key: str, source: str | None = None, value: int = 1) -> None:
         """Count `newscrawler/...` key; with the item's source, also as
         `newscrawler/source/<source>/...`, so that each source has its own figures."""
         with self.stats_lock:  # items are stored in several threads at once
-            self.stats.inc_value(key)
+            self.stats.inc_value(key, value)
             if source:
-                self.stats.inc_value(f"newscrawler/source/{source}/{key.removeprefix('newscrawler/')}")
+                self.stats.inc_value(f"newscrawler/source/{source}/{key.removeprefix('newscrawler/')}", value)
 
     # The database going away
 
@@ -167,7 +190,7 @@ class RevisionPipeline:
         for path in self.journal.take():
             items = Journal.read(path)
             logger.info("Replaying %d item(s) journaled while the database was away: %s", len(items), path)
-            for item in items:
+            for item in items:  # counted for extraction health when they were journaled
                 try:
                     self._process(item)
                 except (Handled, DropItem):
@@ -204,6 +227,7 @@ class RevisionPipeline:
         hold up downloading and extraction on the reactor thread. An unchanged
         page needs no round trip of its own: its check joins the next batch."""
         adapter = ItemAdapter(item)
+        self.health.count(adapter)
         if adapter.get("outcome") == UNCHANGED and time.monotonic() >= self.away_until:
             if self._queue_unchanged_page(adapter):
                 await asyncio.to_thread(self._flush_checks)
@@ -234,8 +258,12 @@ class RevisionPipeline:
             if self._queue_unchanged_page(adapter):
                 self._flush_checks()
             raise CheckRecorded(f"unchanged page: {adapter['url']}")
+        if "outcome" in adapter and adapter.get("from_capture"):  # a stored page that still cannot be read
+            raise CheckRecorded(f"{adapter['outcome']} again, from its capture: {adapter['url']}")
         if "outcome" in adapter:
             return self._process_check(adapter)
+        if adapter.get("of_version"):
+            return self._record_reading(adapter)
         for _ in range(self.MAX_VERSION_RACES):
             try:
                 return self._process_article(adapter)
@@ -249,7 +277,7 @@ class RevisionPipeline:
     def _process_article(self, adapter: ItemAdapter):
         article, latest = self._current_state(adapter["article_id"])
         self._drop_if_stale(adapter, latest)
-        if latest and latest["content_hash"] == adapter["content_hash"]:
+        if latest and self._same_text(adapter, latest):
             page = (latest["version"], adapter["page_hash"]) if adapter.get("page_hash") else None
             self._record_quiet_check(adapter, article, "unchanged", page_of_version=page)
             self._count("newscrawler/articles/unchanged", adapter["source"])
@@ -258,9 +286,10 @@ class RevisionPipeline:
         if latest:
             revision["reverts_to"] = self._reverted_to(adapter["article_id"], latest, adapter["content_hash"])
             revision["kind"] = REVERT if revision["reverts_to"] else CONTENT
-            doubt = self._doubt(revision, latest, article)
+            doubt = None if adapter.get("from_capture") else self._doubt(revision, latest, article)
             if doubt:
                 return self._hold(adapter, article, doubt)
+        revision["capture"] = self.captures.keep_for_version(adapter, latest)
         try:
             change = self._store_version(revision, latest, adapter.get("page_hash"))
         except RevisionRefused as refusal:
@@ -270,6 +299,28 @@ class RevisionPipeline:
             raise FirstRevision(f"new article: {adapter['url']}")
         self._count("newscrawler/articles/changed", adapter["source"])
         return change
+
+    def _same_text(self, adapter: ItemAdapter, latest: dict) -> bool:
+        """Whether the page has the latest version's text. Read by other code
+        than the latest version was, it is compared with what the code running
+        now reads in that version's capture: a change of extraction is no change
+        of the page."""
+        if latest["content_hash"] == adapter["content_hash"]:
+            return True
+        if self.captures.latest_reads_as(adapter, latest) == adapter["content_hash"]:
+            self._count("newscrawler/reextraction/same_page")
+            logger.info("Same page as version %d of %s, read by other code: no new version",
+                        latest["version"], adapter["url"])
+            return True
+        return False
+
+    def _record_reading(self, adapter: ItemAdapter):
+        """A stored version's capture, read again by `newscrawler reextract`."""
+        self.store.record_reextraction(adapter["article_id"], adapter["of_version"], {
+            "extractor": adapter.get("extractor"), "content_hash": adapter["content_hash"],
+            "headline": adapter["headline"], "at": self.captures.clock()})
+        self._count("newscrawler/reextraction/versions_reread")
+        raise Reread(f"version {adapter['of_version']} read again: {adapter['url']}")
 
     def _drop_if_stale(self, checked: ItemAdapter, latest: dict | None) -> None:
         """Raise Stale if this fetch is older than the latest stored version.
@@ -394,6 +445,8 @@ class RevisionPipeline:
         self._drop_if_stale(adapter, latest)
         outcome = adapter["outcome"]
         self._count(f"newscrawler/checks/{outcome}", adapter["source"])
+        if outcome == FAILED:
+            self.captures.keep_failed(adapter, latest)
         if article is None:
             logger.info("Nothing stored for %s yet: %s not recorded", adapter["url"], outcome)
             raise CheckRecorded(f"{outcome}, untracked: {adapter['url']}")
@@ -435,6 +488,8 @@ class RevisionPipeline:
 
     def _record_quiet_check(self, adapter: ItemAdapter, article: dict, result: str, held_hash=None,
                             page_of_version: tuple[int, str] | None = None) -> None:
+        if adapter.get("from_capture"):  # history read again: no check happened now
+            return
         fields = self._quiet_check_fields(adapter, article.get("interval_seconds"), result, held_hash)
         self.store.record_check(adapter["article_id"], fields, page_of_version)
 

@@ -147,13 +147,13 @@ def deployed(scrapyd_server, tmp_path_factory) -> dict:
 
 
 def test_egg_holds_both_top_level_packages(scrapyd_server, deployed):
-    assert deployed["spiders"] == len(SOURCES) + 1  # one per source, and feed
+    assert deployed["spiders"] == len(SOURCES) + 2  # one per source, feed and reextract
     [egg] = (scrapyd_server.folder / "eggs" / "newscrawler").glob("e2e*.egg")
     names = set(zipfile.ZipFile(egg).namelist())
     assert {"newscrawler/settings.py", "newscrawler/spiders/news.py", "pipelines/revisions.py"} <= names
     assert {name.split("/")[0] for name in names} == {"newscrawler", "pipelines", "EGG-INFO"}  # no tests, no bench
     assert "settings = newscrawler.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
-    assert scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"] == sorted([*SOURCES, "feed"])
+    assert scrapyd_server.get("listspiders.json", project="newscrawler")["spiders"] == sorted([*SOURCES, "feed", "reextract"])
 
 
 # Jobs

@@ -6,6 +6,9 @@
     newscrawler articles [--search WORDS]    totals, and the tracked articles (or those found)
     newscrawler serve [--port 8080]          the read-only web view
     newscrawler alerts add|list|remove|send|status   pushed alerts of changes
+    newscrawler health [--source S]          extraction failures per source, last 24 hours
+    newscrawler export-warc -o FILE          the stored pages as a WARC 1.1 file
+    newscrawler reextract [--failed]         run today's extractors over the stored pages
 
 The database is the crawl's (MONGO_URI / MONGO_DATABASE in the project
 settings, or the embedded local server); `-s NAME=VALUE` overrides a setting.
@@ -123,6 +126,25 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_parser = commands.add_parser("alerts", help="pushed alerts of changes: subscriptions and delivery")
     alert_commands.add_arguments(alerts_parser)
     alerts_parser.set_defaults(run=alerts)
+
+    health_parser = commands.add_parser("health", help="extraction failures per source, with reasons and examples")
+    health_parser.add_argument("--source", help="only this source")
+    health_parser.add_argument("--hours", type=positive, default=24, help="over the last N hours (default 24)")
+    health_parser.set_defaults(run=health)
+
+    warc_parser = commands.add_parser("export-warc", help="write the stored pages as a WARC 1.1 file")
+    _add_capture_filters(warc_parser)
+    warc_parser.add_argument("--article", metavar="URL", help="only this article's pages")
+    warc_parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the WARC file (gzipped records)")
+    warc_parser.set_defaults(run=export_warc)
+
+    reextract_parser = commands.add_parser(
+        "reextract", help="read the stored pages again with the current extractors (writes to the database)")
+    _add_capture_filters(reextract_parser)
+    reextract_parser.add_argument("--failed", action="store_true", help="only pages whose extraction failed")
+    reextract_parser.add_argument("--limit", type=positive, metavar="N",
+                                  help="read at most N stored pages in this run (the next run goes on from there)")
+    reextract_parser.set_defaults(run=reextract)
     add_db_parser(commands)
     return parser
 
@@ -135,6 +157,12 @@ def positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
     return number
+
+
+def _add_capture_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", help="only this source, e.g. bbc")
+    parser.add_argument("--since", type=since_time, metavar="WHEN",
+                        help="only pages fetched since: an ISO date or time, or an age like 2h or 3d")
 
 
 def project_settings(overrides: list[str]):
@@ -294,7 +322,37 @@ def serve(store: RevisionStore, args, out) -> int:
 
 def alerts(store: RevisionStore, args, out) -> int:
     """`alerts add|list|remove|send|status`: their logic is in newscrawler.alerts.commands."""
-    return args.alert_run(store, project_settings(args.settings), args, out)
+    return args.alert_run(store, args.project_settings, args, out)
+
+
+def health(store: RevisionStore, args, out) -> int:
+    from newscrawler.reading.health import health_lines, health_report
+
+    now = clock_from_settings(args.project_settings)()
+    _print_lines(out, map(printable, health_lines(health_report(store, now, args.hours, args.source), args.hours)))
+    return 0
+
+
+def export_warc(store: RevisionStore, args, out) -> int:
+    from newscrawler.captures import CaptureError, stored_fetches, write_warc
+
+    article = article_id_of(args.article) if args.article else None
+    try:
+        counts = write_warc(args.output, stored_fetches(store, args.source, args.since, article), store.capture)
+    except CaptureError as error:
+        print(f"newscrawler: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}: {counts['response']} page(s) as request and response records, "
+          f"{counts['revisit']} revisit record(s) for pages fetched again in the same bytes", file=out)
+    return 0
+
+
+def reextract(store: RevisionStore, args, out) -> int:
+    from newscrawler.reextract import run_reextraction  # writes: its logic is not the reading side's
+
+    store.close()  # the crawl it runs opens its own
+    return run_reextraction(args.project_settings, out, source=args.source, since=args.since,
+                            failed_only=args.failed, limit=args.limit)
 
 
 # Plain-text rendering of a comparison

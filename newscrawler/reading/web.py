@@ -7,7 +7,8 @@ address, `/article?url=...` one article and its versions,
 marks, long unchanged runs folded and long comparisons paged (`&page=`,
 `&full=1` for every paragraph), and RSS feeds at `/feed.xml` (`?source=...`,
 `?url=...` for one article), whose absolute links start with the configured
-base URL, never with the request's Host header.
+base URL, never with the request's Host header, and `/health`, each source's
+share of checks whose extraction failed in the last 24 hours.
 
 Every piece of stored text goes through `html.escape`; the pages need no
 script, and the Content-Security-Policy header forbids any.
@@ -23,6 +24,7 @@ from waitress import wasyncore
 
 from newscrawler.clock import Clock, utc_now
 from newscrawler.reading.feeds import changes_feed
+from newscrawler.reading.health import DEFAULT_HOURS, health_html, health_report
 from newscrawler.reading.presentation import (
     CONTEXT, HTML, ROWS_PER_PAGE, Comparison, ComparisonPage, Fold, Parts, Row, article_facts, article_path,
     articles_path, change_summary, compare_path, compare_versions, feed_path, format_time, list_path, mark_words,
@@ -127,6 +129,7 @@ class WebView:
             "/article": self.article_page,
             "/compare": self.compare_page,
             "/feed.xml": self.feed,
+            "/health": self.health_page,
             "/style.css": lambda request: Response(STYLESHEET, "text/css; charset=utf-8"),
         }
 
@@ -266,6 +269,15 @@ class WebView:
                                                      limit=FEED_SIZE)
         return Response(changes_feed(changes, self.base_url, source=source, article=article),
                         "application/rss+xml; charset=utf-8")
+
+    def health_page(self, request: Request) -> Response:
+
+        report = health_report(self.store, self.clock(), DEFAULT_HOURS, request.query.get("source") or None)
+        content = (f"<nav>{_link('/', '← recent changes')}</nav><h1>Extraction health</h1>"
+                   f"<p class=meta>Share of each source's checks in the last {DEFAULT_HOURS} hours whose page "
+                   f"could not be read (unknown layout, no article text, extraction error).</p>"
+                   f"{health_html(report, DEFAULT_HOURS)}")
+        return page_response("Extraction health", content)
 
     # Parts
 

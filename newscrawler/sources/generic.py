@@ -12,6 +12,7 @@ a time of day), an index page (summaries of links and no article text, or a
 main text mostly of links) or holds too little text to be an article.
 """
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -100,3 +101,12 @@ def generic_source(name: str, feeds: tuple[str, ...] = ()) -> Source:
     """A source of this name, read with the general extractor on any host."""
     return Source(name=name, hosts=(), feeds=tuple(feeds), layouts=(GenericArticle(),),
                   article_paths=ARTICLE_PATHS, skipped_paths=SKIPPED_PATHS, non_article_marker=non_article_marker)
+
+
+@lru_cache(maxsize=1024)
+def source_or_generic(name: str) -> Source:
+    """The registered source of this name, or a general one of that name (as
+    `scrapy crawl feed` makes for a feed of no registered source); one object per name."""
+    from newscrawler.sources import SOURCES
+
+    return SOURCES.get(name) or generic_source(name)

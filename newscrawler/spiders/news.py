@@ -17,17 +17,18 @@ safe with hostile feeds; every feed entry or page not used is counted under
 `newscrawler/...` and logged with its URL.
 """
 import asyncio
-import hashlib
 import logging
 
 from scrapy import Request, Spider
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse
 
+from newscrawler.captures import page_hash
 from newscrawler.clock import clock_from_settings
 from newscrawler.extraction import ExtractionError, NotAnArticle, UnknownLayout, extract
 from newscrawler.feedparsing import MALFORMED, Feed, link_refusal, read_feed
-from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ArticleItem, CheckItem
+from newscrawler.extractors import extractor_version
+from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ArticleItem, CheckItem, PageCapture
 from newscrawler.middlewares import PrivateAddress
 from newscrawler.resolver import allow_private_address
 from newscrawler.rechecks import DUE, Rechecks
@@ -246,30 +247,49 @@ class SourceSpider(Spider):
             yield self.check(article_id, source, response, UNCHANGED, page_hash=fetched_page_hash,
                              interval_seconds=known.get("interval_seconds"))
             return
+        item = self.page_item(response, article_id, source, feed_url, content_type, fetched_page_hash, self.clock())
+        if item is not None:
+            yield item
+
+    def page_item(self, response, article_id: str, source: Source, feed_url: str | None, content_type: str | None,
+                  fetched_page_hash: str, fetched_at) -> ArticleItem | CheckItem | None:
+        """The page's text as an item with its capture, a failed check with its
+        capture if extraction failed, or None for a page that is no article.
+        Also how newscrawler.reextract reads a stored capture again."""
+        capture = page_capture(response, fetched_page_hash, fetched_at)
         try:
             page = extract(response.url, response.body, content_type, source=source)
         except NotAnArticle as reason:
             self.crawler.stats.inc_value("newscrawler/pages/skipped/not_article")
             self.logger.info("Not an article page (%s): %s", reason, response.url)
-            return
+            return None
         except UnknownLayout as reason:
             self.crawler.stats.inc_value(f"newscrawler/extraction/unknown_layout/{source.name}")
-            yield self.failed(article_id, source, response, "unknown_layout", f"Unknown page layout ({reason})")
-            return
+            return self.failed_extraction(article_id, source, response, "unknown_layout",
+                                          f"Unknown page layout ({reason})", capture)
         except ExtractionError as reason:
-            yield self.failed(article_id, source, response, "no_article_text", f"No article text found ({reason})")
-            return
+            return self.failed_extraction(article_id, source, response, "no_article_text",
+                                          f"No article text found ({reason})", capture)
         except Exception as error:  # a bug, or a page extraction did not foresee: the check fails, the crawl goes on
-            yield self.failed(article_id, source, response, "extraction_error",
-                              f"Extraction failed ({type(error).__name__}: {error})", exc_info=True)
-            return
-        yield ArticleItem(
+            return self.failed_extraction(article_id, source, response, "extraction_error",
+                                          f"Extraction failed ({type(error).__name__}: {error})", capture,
+                                          exc_info=True)
+        return ArticleItem(
             article_id=article_id, url=response.url, source=source.name, feed_url=feed_url,
             headline=page.headline, byline=page.byline, published=page.published, modified=page.modified,
-            body=list(page.body), fetched_at=self.clock(), http_status=response.status,
+            body=list(page.body), fetched_at=fetched_at, http_status=response.status,
             etag=self.header(response, b"ETag"), last_modified=self.header(response, b"Last-Modified"),
-            page_hash=fetched_page_hash,
+            page_hash=fetched_page_hash, extractor=extractor_version(source, page.layout), capture=capture,
         )
+
+    def failed_extraction(self, article_id: str, source: Source, response, reason: str, message: str,
+                          capture: PageCapture, exc_info: bool = False) -> CheckItem:
+        """A failed check of a page that was fetched but not understood: its capture is kept."""
+        check = self.failed(article_id, source, response, reason, message, exc_info=exc_info)
+        check.fetched_at = capture.fetched_at
+        check.capture = capture
+        check.extractor = extractor_version(source, None)
+        return check
 
     @staticmethod
     def moved_to(response, article_id: str, source: Source) -> str | None:
@@ -311,13 +331,19 @@ class SourceSpider(Spider):
         return value.decode("latin-1") if value else None
 
 
-def page_hash(body: bytes, content_type: str | None) -> str:
-    """Identifies what extraction gets from a page: its bytes, and the
-    Content-Type header that can change how they decode."""
-    digest = hashlib.sha256((content_type or "").strip().lower().encode("latin-1"))
-    digest.update(b"\n")
-    digest.update(body)
-    return digest.hexdigest()
+def page_capture(response, fetched_page_hash: str, fetched_at) -> PageCapture:
+    """The response as evidence: what was asked for, what came back."""
+    request = response.request
+    return PageCapture(
+        url=response.url, status=response.status, headers=_header_pairs(response.headers), body=response.body,
+        fetched_at=fetched_at, page_hash=fetched_page_hash, request_url=request.url if request else response.url,
+        request_headers=_header_pairs(request.headers) if request is not None else [],
+    )
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items() for value in values]
 
 
 def fetch_failure_reason(failure) -> str:
