@@ -48,6 +48,7 @@ from scrapy.exceptions import CloseSpider, DropItem
 from newscrawler.alerts.config import AlertSettings, change_document
 from newscrawler.items import FAILED, GONE, MOVED, NOT_MODIFIED, UNCHANGED, ChangeItem
 from newscrawler.schedule import STATUS_REASONS, Schedule
+from newscrawler.signals import item_handled
 from newscrawler.schedule import GONE as STATUS_GONE
 from newscrawler.schedule import MOVED as STATUS_MOVED
 from newscrawler.storage import (DatabaseAway, DatabaseError, RevisionRefused, RevisionStore, StorageUnavailable,
@@ -131,6 +132,7 @@ class RevisionPipeline:
         self.stats_lock = threading.Lock()
         self.captures = captures or CaptureKeeper(store, self._count, enabled=False)
         self.health = HealthWatch(store, self._count)
+        self.signals = None  # the crawler's, to send item_handled
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -149,6 +151,7 @@ class RevisionPipeline:
             alerting=AlertSettings.from_settings(settings).enabled,
         )
         pipeline.captures = CaptureKeeper.from_settings(settings, store, pipeline._count)
+        pipeline.signals = crawler.signals
         return pipeline
 
     def open_spider(self):
@@ -234,8 +237,14 @@ class RevisionPipeline:
             return item
         try:
             return await asyncio.to_thread(self.store_item, item)
-        except Handled:
+        except Handled as outcome:
+            if self.signals is not None:
+                self.signals.send_catch_log(item_handled, item=item, outcome=outcome)
             return item
+        finally:
+            # stored or journaled with the item: feed exports and memory need no page bytes
+            if "capture" in adapter:
+                adapter["capture"] = None
 
     def _flush_checks(self) -> None:
         try:

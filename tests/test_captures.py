@@ -318,7 +318,7 @@ def test_health_shows_a_layout_change_at_a_source(site, store, mongo_uri, databa
     assert report.returncode == 0, report.stderr
     assert "bbc" in report.stdout and "50.0% of 8 checks failed extraction (4)" in report.stdout
     assert "unknown_layout: 4" in report.stdout and f"e.g. {urls[0]}" in report.stdout.replace(urls[1], urls[0])
-    page = b"".join(WebView(store)({"REQUEST_METHOD": "GET", "PATH_INFO": "/health", "QUERY_STRING": "",
+    page = b"".join(WebView(store, "http://x/")({"REQUEST_METHOD": "GET", "PATH_INFO": "/health", "QUERY_STRING": "",
                                     "wsgi.url_scheme": "http", "SERVER_NAME": "x", "SERVER_PORT": "80"},
                                    lambda status, headers: None)).decode()
     assert "Extraction health" in page and "unknown_layout: 4" in page and "50.0%" in page

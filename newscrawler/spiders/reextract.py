@@ -12,6 +12,7 @@ from newscrawler.captures import CaptureError, capture_response, header, page_by
 from newscrawler.clock import clock_from_settings
 from newscrawler.extractors import code_of, code_version
 from newscrawler.items import ArticleItem
+from newscrawler.signals import item_handled
 from newscrawler.sources.generic import source_or_generic
 from newscrawler.spiders.news import SourceSpider
 from newscrawler.storage import crawl_store
@@ -42,6 +43,7 @@ class ReextractSpider(SourceSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.item_done, signal=item_handled)
         crawler.signals.connect(spider.item_done, signal=signals.item_scraped)
         crawler.signals.connect(spider.item_done, signal=signals.item_dropped)
         crawler.signals.connect(spider.item_done, signal=signals.item_error)
@@ -137,13 +139,15 @@ class ReextractSpider(SourceSpider):
         self.waiting[article_id] = asyncio.get_running_loop().create_future()
         return self.waiting[article_id]
 
-    def item_done(self, item, response=None, spider=None, exception=None, failure=None) -> None:
+    def item_done(self, item, response=None, spider=None, exception=None, failure=None, outcome=None) -> None:
+        """The outcome of a page read again: item_handled comes first for any but a change."""
         done = self.waiting.pop(getattr(item, "article_id", None), None)
         if done is not None and not done.done():
+            handled = outcome or exception
             if failure is not None:
                 outcome = "error"
-            elif exception is not None:
-                outcome = OUTCOMES.get(type(exception).__name__, type(exception).__name__)
+            elif handled is not None:
+                outcome = OUTCOMES.get(type(handled).__name__, type(handled).__name__)
             else:
                 outcome = "changed"
             done.set_result(outcome)
