@@ -392,6 +392,7 @@ class Context:
     rng: random.Random
     pipelines: tuple | None = None
     counter: itertools.count = field(default_factory=itertools.count)
+    view: object = None  # the web view, one per database as `newscrawler serve` runs one
 
     @property
     def sample(self) -> list[dict]:
@@ -600,8 +601,12 @@ def web(path_of, needs: str | None = None):
 
 
 def web_view(ctx):
+    """One view per database, kept between requests as a running server keeps it (its
+    totals are counted in the background, at most once a minute)."""
     from newscrawler.reading.web import WebView
-    return WebView(ctx.store, "http://127.0.0.1:8080", clock=lambda: NOW)
+    if ctx.view is None:
+        ctx.view = WebView(ctx.store, "http://127.0.0.1:8080", clock=lambda: NOW)
+    return ctx.view
 
 
 def web_operation(name: str, path_of, needs: str | None = None) -> Operation:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 ACTIVE, STOPPED, GONE, MOVED = "active", "stopped", "gone", "moved"
+STATUSES = (ACTIVE, STOPPED, GONE, MOVED)
 
 STATUS_REASONS = {
     STOPPED: "it will not be checked again for changes",

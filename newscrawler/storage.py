@@ -46,6 +46,7 @@ from pymongo.errors import (BulkWriteError, ConnectionFailure, DocumentTooLarge,
 
 from newscrawler.clock import utc_now
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
+from newscrawler.schedule import STATUSES
 from newscrawler.urls import article_id
 
 logger = logging.getLogger(__name__)
@@ -751,17 +752,18 @@ class RevisionStore:
         query = changes_query(article_id=article_id, source=source, substantive_only=substantive_only)
         return self._newest_in_windows(query, since, skip, limit, self._newest_changes)
 
-    def _newest_in_windows(self, query: dict, since, skip: int, limit: int, read) -> list[dict]:
-        """read(query, skip, limit) over windows of detection time (see find_changes)."""
+    def _newest_in_windows(self, query: dict, since, skip: int, limit: int, read,
+                           field: str = "detected_at") -> list[dict]:
+        """read(query, skip, limit) over windows of `field`, a time (see find_changes)."""
         if "article_id" in query:
             if since is not None:
-                query = {**query, "detected_at": {"$gte": since}}
+                query = {**query, field: {"$gte": since}}
             return read(query, skip, limit)
         wanted, found = skip + limit, []
         for window in detection_windows(self.clock(), since):
             # the time range first: secantusdb serves a filter by the first of its
             # clauses that rides an index (see docs/mongodb-compatibility.md)
-            found += read({"detected_at": window, **query}, 0, wanted - len(found))
+            found += read({field: window, **query}, 0, wanted - len(found))
             if len(found) >= wanted:
                 break
         return found[skip:wanted]
@@ -825,8 +827,10 @@ class RevisionStore:
         changes detected in the day before `now`."""
         by_status, due = {}, {}
         for source in self.sources():
-            for status in sorted(s for s in self.db.articles.distinct("status", {"source": source}) if s):
-                by_status[(source, status)] = self.db.articles.count_documents({"source": source, "status": status})
+            for status in sorted(STATUSES):  # the due_checks index; a distinct reads every article on secantusdb
+                count = self.db.articles.count_documents({"source": source, "status": status})
+                if count:
+                    by_status[(source, status)] = count
             due[source] = self.db.articles.count_documents(
                 {"source": source, "status": "active", "next_check": {"$lte": now}})
         return {
@@ -838,10 +842,14 @@ class RevisionStore:
 
     def list_articles(self, *, source: str | None = None, status: str | None = None,
                       skip: int = 0, limit: int = 25) -> list[dict]:
-        """Tracked articles, most recently changed first (the last_changed indexes)."""
+        """Tracked articles, most recently changed first (the last_changed indexes),
+        read in windows of last_changed as find_changes reads change records."""
+        def read(query: dict, skip: int, limit: int) -> list[dict]:
+            found = self.db.articles.find(query, projection=self.ARTICLE_LIST_FIELDS).sort("last_changed", DESCENDING)
+            return list(found.skip(skip).limit(limit))
+
         query = {key: value for key, value in (("source", source), ("status", status)) if value}
-        found = self.db.articles.find(query, projection=self.ARTICLE_LIST_FIELDS).sort("last_changed", DESCENDING)
-        return list(found.skip(skip).limit(limit))
+        return self._newest_in_windows(query, None, skip, limit, read, field="last_changed")
 
     def search_articles(self, text: str, *, source: str | None = None, skip: int = 0, limit: int = 25,
                         address_id=article_id) -> list[dict]:

@@ -5,6 +5,7 @@ import re
 import socket
 import threading
 import time
+from datetime import timedelta
 from urllib.error import HTTPError
 from urllib.parse import quote
 from urllib.request import Request, urlopen
@@ -12,12 +13,12 @@ from urllib.request import Request, urlopen
 import feedparser
 import pytest
 
-from newscrawler.reading import presentation
+from newscrawler.reading import presentation, web
 from newscrawler.reading.presentation import ROWS_PER_PAGE, compare_versions
 from newscrawler.sources import article_id_of as article_id
 from newscrawler.diffing import diff_blocks
 from tests.reading_data import (
-    HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, crawl_versions, long_body, long_versions,
+    HOSTILE_URL, HOSTILE_VERSIONS, MINISTER_URL, MINISTER_VERSIONS, T0, crawl_versions, long_body, long_versions,
     web_view,
 )
 
@@ -405,6 +406,40 @@ def test_articles_page_lists_every_tracked_article_with_totals(site, store):
     assert "Unchanged science story" in last and "<td>active</td><td>1</td>" in last
     _, _, stopped = fetch(site + "/articles?status=stopped")
     assert "No tracked article found." in stopped
+
+
+def test_the_articles_list_reaches_articles_last_changed_years_ago_in_order(store):
+    """The list is read in windows of last_changed (secantusdb reads a whole index
+    range before it limits): articles far apart in time still come in order."""
+    old_url, new_url = "https://www.bbc.co.uk/news/uk-10000001", "https://www.bbc.co.uk/news/uk-10000002"
+    crawl_versions(store, old_url, [(T0 - timedelta(days=900), "Years old story", ["Written long ago."])])
+    crawl_versions(store, new_url, [(T0, "Recent story", ["Written lately."])])
+    crawl_versions(store, MINISTER_URL, MINISTER_VERSIONS)
+    listed = [article["headline"] for article in store.list_articles(limit=10)]
+    assert listed == ["Minister rejects plan", "Recent story", "Years old story"]
+    assert [article["headline"] for article in store.list_articles(skip=2, limit=5)] == ["Years old story"]
+    assert store.list_articles(status="stopped") == []
+
+
+def test_a_slow_count_of_the_totals_never_holds_up_the_articles_page(store, monkeypatch):
+    crawl_versions(store, MINISTER_URL, MINISTER_VERSIONS)
+    count_may_finish, real_totals = threading.Event(), store.article_totals
+
+    def slow_totals(now):
+        count_may_finish.wait(20)
+        return real_totals(now)
+
+    monkeypatch.setattr(store, "article_totals", slow_totals)
+    with web_view(store) as base_url:
+        started = time.monotonic()
+        status, _, first = fetch(base_url + "/articles")
+        assert status == 200 and time.monotonic() - started < web.TOTALS_WAIT_SECONDS + 3
+        assert "Being counted" in first and "Minister rejects plan" in first
+        count_may_finish.set()
+        deadline = time.monotonic() + 10
+        while "versions stored" not in (page := fetch(base_url + "/articles")[2]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "3 versions stored" in page and "Being counted" not in page
 
 
 def test_search_finds_articles_by_headline_words_in_any_case_or_by_address(site, store):

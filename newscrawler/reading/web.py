@@ -15,6 +15,7 @@ script, and the Content-Security-Policy header forbids any.
 """
 import html
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 FEED_SIZE = 50
 TOTALS_SECONDS = 60  # the totals on /articles are counted again at most this often
+TOTALS_WAIT_SECONDS = 2  # how long the first request of a view waits for them
 MAX_PAGE = 10_000  # deeper pages of a list cost the server a long skip; filters and search reach further
 MAX_VERSION = 2**31 - 1
 SECURITY_HEADERS = [
@@ -123,6 +125,9 @@ class WebView:
         self.rows_per_page = rows_per_page
         self.clock = clock
         self._totals_cache: tuple[float, str] | None = None  # (when counted, monotonic; html)
+        self._totals_error: Exception | None = None  # why the last count failed
+        self._totals_lock = threading.Lock()
+        self._counting: threading.Thread | None = None
         self.routes = {
             "/": self.changes_page,
             "/articles": self.articles_page,
@@ -307,12 +312,35 @@ class WebView:
         )
 
     def _totals(self) -> str:
-        """The totals table, counted at most every TOTALS_SECONDS (each count reads an
-        index range, or on secantusdb the collection)."""
-        cached = self._totals_cache
-        if cached is None or time.monotonic() - cached[0] > TOTALS_SECONDS:
-            cached = self._totals_cache = (time.monotonic(), self._count_totals())
+        """The totals table, counted again in a thread of its own once older than
+        TOTALS_SECONDS. Each count reads an index range, on secantusdb every document
+        of it (a minute at a million articles), so a request never waits for a
+        recount: it shows the last totals, and only the first waits, at most
+        TOTALS_WAIT_SECONDS."""
+        with self._totals_lock:
+            cached = self._totals_cache
+            if (cached is None or time.monotonic() - cached[0] > TOTALS_SECONDS) and self._counting is None:
+                self._counting = threading.Thread(target=self._recount_totals, name="web-totals", daemon=True)
+                self._counting.start()
+            counting = self._counting
+        if cached is None and counting is not None:
+            counting.join(TOTALS_WAIT_SECONDS)
+            cached = self._totals_cache
+        if cached is None:
+            if self._totals_error is not None:
+                raise self._totals_error
+            return "<div class=totals><h2>Totals</h2><p class=note>Being counted: reload in a minute.</p></div>"
         return cached[1]
+
+    def _recount_totals(self) -> None:
+        try:
+            self._totals_cache, self._totals_error = (time.monotonic(), self._count_totals()), None
+        except (DatabaseAway, StorageUnavailable) as error:
+            logger.warning("Totals of /articles not counted: %s", error)
+            self._totals_error = error
+        finally:
+            with self._totals_lock:
+                self._counting = None
 
     def _count_totals(self) -> str:
         totals = self.store.article_totals(self.clock())
