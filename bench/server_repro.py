@@ -86,6 +86,10 @@ def main(argv=None) -> int:
                 "5b. explain find {_id, k: {$not: {$gt: 1}}}":
                     (lambda: db.docs.find_one({"_id": 5, "k": {"$not": {"$gt": 1}}}),
                      {"find": "docs", "filter": {"_id": 5, "k": {"$not": {"$gt": 1}}}}),
+                "6. count_documents({a: 1})":
+                    (lambda: db.docs.count_documents({"a": 1}),
+                     {"aggregate": "docs", "pipeline": [{"$match": {"a": 1}}, {"$group": {"_id": 1, "n": {"$sum": 1}}}],
+                      "cursor": {}}),
             }
             for name, (call, command) in queries.items():
                 rows.setdefault(name, []).append((median_ms(call), plan(db, command)))

@@ -128,6 +128,7 @@ class WebView:
         self._totals_error: Exception | None = None  # why the last count failed
         self._totals_lock = threading.Lock()
         self._counting: threading.Thread | None = None
+        self._totals_age = TOTALS_SECONDS  # how old totals may be before they are counted again
         self.routes = {
             "/": self.changes_page,
             "/articles": self.articles_page,
@@ -315,16 +316,18 @@ class WebView:
         """The totals table, counted again in a thread of its own once older than
         TOTALS_SECONDS. Each count reads an index range, on secantusdb every document
         of it (a minute at a million articles), so a request never waits for a
-        recount: it shows the last totals, and only the first waits, at most
-        TOTALS_WAIT_SECONDS."""
+        recount: it shows the last totals, and only the request that starts the
+        first count waits, at most TOTALS_WAIT_SECONDS. A slow count is made less
+        often (see _recount_totals)."""
+        started = None
         with self._totals_lock:
             cached = self._totals_cache
-            if (cached is None or time.monotonic() - cached[0] > TOTALS_SECONDS) and self._counting is None:
-                self._counting = threading.Thread(target=self._recount_totals, name="web-totals", daemon=True)
-                self._counting.start()
-            counting = self._counting
-        if cached is None and counting is not None:
-            counting.join(TOTALS_WAIT_SECONDS)
+            if self._counting is None and (cached is None or time.monotonic() - cached[0] > self._totals_age):
+                started = self._counting = threading.Thread(target=self._recount_totals, name="web-totals",
+                                                            daemon=True)
+                started.start()
+        if cached is None and started is not None:
+            started.join(TOTALS_WAIT_SECONDS)
             cached = self._totals_cache
         if cached is None:
             if self._totals_error is not None:
@@ -333,8 +336,11 @@ class WebView:
         return cached[1]
 
     def _recount_totals(self) -> None:
+        began = time.monotonic()
         try:
             self._totals_cache, self._totals_error = (time.monotonic(), self._count_totals()), None
+            # a count that takes t seconds waits 9 t before the next: at most a tenth of the server's time
+            self._totals_age = max(TOTALS_SECONDS, 9 * (time.monotonic() - began))
         except (DatabaseAway, StorageUnavailable) as error:
             logger.warning("Totals of /articles not counted: %s", error)
             self._totals_error = error
