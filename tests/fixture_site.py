@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         for path, file in files.items():
             print(f"  {site.base_url}{path}  {file.absolute()}", flush=True)
         try:
-            site.thread.join()
+            while site.thread.is_alive():  # short joins: Ctrl-C is seen within half a second
+                site.thread.join(0.5)
         except KeyboardInterrupt:
             pass
 
