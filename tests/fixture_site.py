@@ -20,6 +20,7 @@ skips. Ctrl-C stops the server (`kill %1` when it was started with `&`).
 """
 import argparse
 import shutil
+import signal
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bbc"
@@ -74,14 +75,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", type=Path, help="copy the files here (once) and serve them from here")
     args = parser.parse_args(argv)
     files = copied_to(args.dir) if args.dir else fixture_files()
+    # Ctrl-C stops the site even when started from a process that ignores SIGINT
+    # (a background job, a test run): Python leaves an inherited SIG_IGN in place
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with SiteServer(port=args.port) as site:
         feed_url = publish(site, files)
         print(f"Serving the fixture feed at {feed_url} (Ctrl-C to stop), read at every request from:", flush=True)
         for path, file in files.items():
             print(f"  {site.base_url}{path}  {file.absolute()}", flush=True)
         try:
-            while site.thread.is_alive():  # short joins: Ctrl-C is seen within half a second
-                site.thread.join(0.5)
+            site.thread.join()
         except KeyboardInterrupt:
             pass
 

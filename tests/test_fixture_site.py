@@ -18,7 +18,9 @@ def test_edits_show_at_the_next_fetch_and_ctrl_c_stops_it(tmp_path):
     port, folder = free_port(), tmp_path / "site"
     server = subprocess.Popen([sys.executable, "-m", "tests.fixture_site", "--port", str(port), "--dir", str(folder)],
                               cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)})
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)},
+                              # started as a background job is: SIGINT ignored, which the child inherits
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         listing = [server.stdout.readline() for _ in range(1 + len(fixture_site.ARTICLE_PAGES) + 1)]
         base_url = f"http://127.0.0.1:{port}"
