@@ -91,7 +91,8 @@ def compression_table() -> None:
 
     by_source: dict[str, list[bytes]] = {}
     for path in sorted(FIXTURE_PAGES.glob("*/pages/*")):
-        by_source.setdefault(path.parts[-3], []).append(path.read_bytes())
+        if path.is_file():  # generic/pages/ holds a folder per outlet of no source: not a source's pages
+            by_source.setdefault(path.parts[-3], []).append(path.read_bytes())
     pages = [page for source_pages in by_source.values() for page in source_pages]
     raw = sum(map(len, pages))
     rows = []
