@@ -57,6 +57,8 @@ class Rechecks:
 
     def claim(self, source: str, now, mode: str) -> list[dict]:
         """The due articles this crawl is to check again (see the module docstring)."""
+        if self.claims_feed_entries or mode != NONE:
+            self.store.open()  # open already when the revision pipeline runs; a crawl without it opens it here
         if self.claims_feed_entries:  # once a crawl, before its first feed entry is claimed
             self.store.drop_expired_first_fetches(now)
         if mode == NONE:
@@ -75,6 +77,7 @@ class Rechecks:
         fetch, an untracked one with None; the others are another crawl's."""
         if not article_ids:
             return {}
+        self.store.open()
         if self.claims_feed_entries:
             return self.store.claim_pages(article_ids, self.clock(), self.started, self.lease, self.token)
         return self.store.known_pages(article_ids)

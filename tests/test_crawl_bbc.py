@@ -23,6 +23,15 @@ def serve_feed(site, article_urls: list[str]) -> str:
     return site.set_page("/feed.xml", rss_feed(article_urls), content_type="application/rss+xml")
 
 
+def test_a_crawl_without_the_revision_pipeline_still_reads_its_feed_and_pages(site, mongo_uri, database_name):
+    """The store is the revision pipeline's to open; a crawl without it (extraction
+    only, as bench/crawl_e2e.py runs one) opens it for its own lookups."""
+    article_url = serve_article(site, "/1/hi/uk/6072486.stm", VERSIONS / "6072486-A.stm.html")
+    result = run_crawl(serve_feed(site, [article_url]), mongo_uri, database_name,
+                       "-s", "ITEM_PIPELINES={}", "-a", "recheck=due")
+    assert "'item_scraped_count': 1" in result.stderr
+
+
 def test_unchanged_second_capture_adds_no_revision(site, store, mongo_uri, database_name):
     article_url = serve_article(site, "/1/hi/uk/6072486.stm", VERSIONS / "6072486-A.stm.html")
     feed_url = serve_feed(site, [article_url])
