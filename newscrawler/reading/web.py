@@ -277,7 +277,6 @@ class WebView:
                         "application/rss+xml; charset=utf-8")
 
     def health_page(self, request: Request) -> Response:
-
         report = health_report(self.store, self.clock(), DEFAULT_HOURS, request.query.get("source") or None)
         content = (f"<nav>{_link('/', '← recent changes')}</nav><h1>Extraction health</h1>"
                    f"<p class=meta>Share of each source's checks in the last {DEFAULT_HOURS} hours whose page "
