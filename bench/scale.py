@@ -37,6 +37,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -263,6 +264,7 @@ def article_documents(n: int, size: int, rng: random.Random, templates) -> tuple
         "held_hash": None, "last_http_status": 200,
         **tracking_state(latest["fetched_at"], len(revisions), gone, moved, rng),
     }
+    article["tallied"] = article["status"]  # counted in its source's tallies (populate)
     if moved:
         article["moved_to"] = article_url(source, n + 10_000_000, first_seen)
     if article["status"] in (ACTIVE, STOPPED) and article["last_check_result"] == "unchanged":
@@ -322,6 +324,7 @@ def populate(client: MongoClient, size: int, templates, name: str | None = None)
 
     threading.Thread(target=produce, daemon=True).start()
     start, counts, sample = time.perf_counter(), {"articles": 0, "revisions": 0, "changes": 0}, []
+    tallies = Counter()  # (source, status) -> articles
     last_report = start
     while (batch := made.get()) is not None:
         articles = [a for a, _, _ in batch]
@@ -337,6 +340,7 @@ def populate(client: MongoClient, size: int, templates, name: str | None = None)
         counts["revisions"] += len(revisions)
         counts["changes"] += len(changes)
         for article in articles:
+            tallies[(article["source"], article["status"])] += 1
             keep = {key: article[key] for key in ("_id", "source", "status", "version", "kind", "next_check")}
             if len(sample) < SAMPLE_SIZE:
                 sample.append(keep)
@@ -348,8 +352,9 @@ def populate(client: MongoClient, size: int, templates, name: str | None = None)
             print(f"    {name}: {counts['articles']:,} articles ({rate:,.0f}/s, "
                   f"{(counts['articles'] + counts['revisions'] + counts['changes']) / (last_report - start):,.0f} "
                   f"documents/s)", flush=True)
-    for source, _ in SOURCES:  # as the first version of an article does
-        db.sources.update_one({"_id": source}, {"$setOnInsert": {"_id": source}}, upsert=True)
+    for source, _ in SOURCES:  # with the tallies settles would have made
+        by_status = {status: n for (of, status), n in tallies.items() if of == source}
+        db.sources.update_one({"_id": source}, {"$set": {"tallies": by_status, "tallied_since": NOW}}, upsert=True)
     seconds = time.perf_counter() - start
     meta = {"_id": "scale", "format": FORMAT, "size": size, "now": NOW, "rate_per_day": RATE_PER_DAY,
             "seconds": seconds, "counts": counts, "sample": sample}
@@ -752,15 +757,34 @@ def capacity(uri: str, name: str, pages: int, log_dir: Path) -> dict:
 
 
 def remove_bench_articles(uri: str, name: str, urls: list[str]) -> None:
+    """Delete the articles the capacity crawls stored, and take them out of the tallies."""
     from newscrawler.sources import article_id_of
     from newscrawler.storage import lookup_batches
     ids = [article_id_of(url) for url in urls]
-    with MongoClient(uri) as client:
-        db = client[name]
+    store = RevisionStore(uri, name)
+    store.open()
+    try:
+        settle_all(store)
+        db, removed = store.db, Counter()
         for batch in lookup_batches(ids):
+            stored = db.articles.find({"_id": {"$in": batch}, "tallied": {"$exists": True}},
+                                      {"source": 1, "tallied": 1})
+            removed.update((article["source"], article["tallied"]) for article in stored)
             db.articles.delete_many({"_id": {"$in": batch}})
             db.revisions.delete_many({"article_id": {"$in": batch}})
             db.changes.delete_many({"article_id": {"$in": batch}})
+        for (source, status), n in removed.items():
+            db.sources.update_one({"_id": source}, {"$inc": {f"tallies.{status}": -n}})
+    finally:
+        store.close()
+
+
+def settle_all(store) -> int:
+    """Settle the store's tallies until no article is left flagged; the articles settled."""
+    settled = 0
+    while seen := store.tallies.settle(100_000):
+        settled += seen
+    return settled
 
 
 def lifetime_model(rates: dict, meta: dict, schedule: Schedule = SCHEDULE) -> list[list]:
@@ -798,7 +822,13 @@ def run_size(client, uri: str, size: int, reuse: bool, repeat: int, templates_of
         print(f"  {name}: populated in {meta['seconds']:,.0f} s: {meta['counts']}", flush=True)
     store = RevisionStore(uri, name)
     store.clock = lambda: NOW  # the populated data's now, whenever this runs
-    store.open()
+    began = time.perf_counter()
+    store.open()  # a database from before the tallies: its articles are flagged here...
+    flagged = time.perf_counter() - began
+    tallied = settle_all(store)  # ...and counted into the tallies here, as crawls would over their first batches
+    if tallied:
+        print(f"    tallies of a database from before them: {tallied:,} articles flagged in {flagged:,.1f} s, "
+              f"counted in {time.perf_counter() - began - flagged:,.1f} s", flush=True)
     ctx = Context(uri, name, store.db, store, meta, random.Random(SEED))
     results = {"meta": meta, "ops": {}, "disk": disk_figures(store.db, None)}
     try:

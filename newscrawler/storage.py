@@ -1,6 +1,7 @@
 """MongoDB storage of articles, revisions and change records.
 
-This is the only module that talks to pymongo. The collections, fields and
+This is the only module that talks to pymongo, with newscrawler.tallies, a
+part of it: the number of articles of each source and status. The collections, fields and
 indexes made here are a public interface (see README.md, "Data in MongoDB"):
 
 - `articles`: one document per tracked article, `_id` = article id (canonical URL).
@@ -19,6 +20,8 @@ indexes made here are a public interface (see README.md, "Data in MongoDB"):
 - `extraction_failures`: one document per check whose page could not be read,
   naming its capture, kept for NEWSCRAWLER_CAPTURES_FAILED_DAYS.
 - `check_counts`: checks and extraction failures per source and hour.
+- `sources`: one document per source, with its articles by status
+  (`tallies`, see newscrawler.tallies).
 
 The unique indexes are what keeps two crawls at once from writing the same
 version twice: an insert that loses the race raises `VersionTaken`, and the
@@ -30,7 +33,6 @@ stored summarised, its full paragraph alignment derivable from the two revisions
 """
 import itertools
 import logging
-import re
 import threading
 import time
 import uuid
@@ -46,7 +48,7 @@ from pymongo.errors import (BulkWriteError, ConnectionFailure, DocumentTooLarge,
 
 from newscrawler.clock import utc_now
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
-from newscrawler.schedule import STATUSES
+from newscrawler.tallies import FLAG as UNTALLIED, FLAG_INDEX as UNTALLIED_INDEX, StatusTallies
 from newscrawler.urls import article_id
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,8 @@ INDEXES = {
         # index; secantusdb scans the collection for a range of _id and needs an
         # index of its own (docs/mongodb-compatibility.md).
         ([("_id", ASCENDING), ("source", ASCENDING)], {"name": "id_source"}),
+        # only articles whose status the tallies have yet to count carry the field
+        ([("untallied", ASCENDING)], {"name": UNTALLIED_INDEX, "sparse": True}),
     ],
     "first_fetches": [
         ([("lease_until", ASCENDING)], {"name": "lease_until"}),
@@ -204,6 +208,7 @@ def crawl_store(crawler) -> "RevisionStore":
 class RevisionStore:
     CHECK_BATCH_SIZE = 100
     CHECK_BATCH_SECONDS = 5.0
+    SETTLE_LIMIT = 1000  # articles the tallies take in after each batch of checks (see newscrawler.tallies)
     # Under MongoDB's 16 MiB, leaving room for the command around a document.
     MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
     clock = staticmethod(utc_now)  # where "now" is, for reading recent changes
@@ -218,6 +223,8 @@ class RevisionStore:
         self.client = None
         self.db = None
         self.db_before_journal = None  # the same database, writes acknowledged before the journal has them
+        self.tallies = None
+        self._status_writes = 0  # since the tallies were last settled
         self._checks: list[tuple[str, UpdateOne]] = []  # (article id, its update)
         self._checked_articles: set[str] = set()
         self._checks_since = 0.0
@@ -268,8 +275,10 @@ class RevisionStore:
             self.db = self.client[self.database_name]
             self.db_before_journal = self.client.get_database(self.database_name,
                                                               write_concern=WriteConcern(w=1, j=False))
+            self.tallies = StatusTallies(self.db)
             self.ensure_indexes()
             self.fill_sources()
+            self.tallies.start_unmigrated()
         except PyMongoError as error:
             self.close()
             raise StorageUnavailable(f"cannot use MongoDB at {self.uri}: {error}") from error
@@ -396,18 +405,20 @@ class RevisionStore:
         # {"$not": {"$gt": v}} also matches a missing version; an $or here
         # would keep secantusdb from using the _id index.
         newest = {"_id": article_id, "version": {"$not": {"$gt": version}}}
-        summary = {"$set": {**summary_of(revision), **tracking}, "$inc": {"checks": 1}}
+        summary = {"$set": {**summary_of(revision), **tracking, **UNTALLIED}, "$inc": {"checks": 1}}
         # Usually this version is the newest and the only one pending: one round trip.
         finished = self.db.articles.update_one(
             {**newest, "pending_version": version},
             {**summary, "$unset": {**RELEASED_LEASE, "pending_version": ""}},
         )
-        if finished.matched_count:
-            return
-        summarised = self.db.articles.update_one(newest, {**summary, "$unset": RELEASED_LEASE})
-        if not summarised.matched_count:
-            self.db.articles.update_one({"_id": article_id}, {"$inc": {"checks": 1}})
-        self.clear_pending(article_id, version)
+        if not finished.matched_count:
+            summarised = self.db.articles.update_one(newest, {**summary, "$unset": RELEASED_LEASE})
+            if not summarised.matched_count:
+                self.db.articles.update_one({"_id": article_id}, {"$inc": {"checks": 1}})
+            self.clear_pending(article_id, version)
+        self._status_writes += 1
+        if self._status_writes >= self.CHECK_BATCH_SIZE:
+            self.settle_tallies()
 
     def repair_summary(self, revision: dict) -> None:
         """Bring a summary left behind by an interrupted write up to the revision."""
@@ -445,8 +456,9 @@ class RevisionStore:
     def queue_check(self, article_id: str, fields: dict, page_of_version: tuple[int, str] | None = None) -> bool:
         """Add a check to the next batch, sending nothing; True when the batch
         is due (see record_check)."""
+        status_flag = UNTALLIED if "status" in fields else {}
         updates = [UpdateOne({"_id": article_id},
-                             {"$set": fields, "$inc": {"checks": 1}, "$unset": RELEASED_LEASE})]
+                             {"$set": {**fields, **status_flag}, "$inc": {"checks": 1}, "$unset": RELEASED_LEASE})]
         if page_of_version:
             version, page_hash = page_of_version
             # not while another version is being written: its page is in flux (see begin_revision)
@@ -457,6 +469,7 @@ class RevisionStore:
                 self._checks_since = time.monotonic()
             self._checks.extend((article_id, update) for update in updates)
             self._checked_articles.add(article_id)
+            self._status_writes += bool(status_flag)
             return (len(self._checks) >= self.CHECK_BATCH_SIZE
                     or time.monotonic() - self._checks_since >= self.CHECK_BATCH_SECONDS)
 
@@ -479,6 +492,17 @@ class RevisionStore:
         with self._checks_lock:
             counts, self._check_counts = self._check_counts, defaultdict(Counter)
         self._send_check_counts(counts)
+        if self._status_writes:
+            self.settle_tallies()
+
+    def settle_tallies(self) -> None:
+        """Count the statuses written since the last settle in the tallies; on
+        failure they are counted by the next (and read meanwhile by article_totals)."""
+        self._status_writes = 0
+        try:
+            self.tallies.settle(self.SETTLE_LIMIT)
+        except PyMongoError as error:
+            logger.warning("Articles by status not brought up to date (the next batch of checks will): %s", error)
 
     def count_check(self, source: str, fetched_at: datetime, failure: str | None = None) -> None:
         """Count a check of a source in its hour (and why its extraction failed),
@@ -772,8 +796,10 @@ class RevisionStore:
         found = self.db.changes.find(query, projection={"paragraphs": 0}).sort("detected_at", DESCENDING)
         return list(found.skip(skip).limit(limit))
 
-    def remember_source(self, source: str) -> None:
-        self.db.sources.update_one({"_id": source}, {"$setOnInsert": {"_id": source}}, upsert=True)
+    def remember_source(self, source: str, tallied: bool = True) -> None:
+        """`tallied`: all the source's articles are counted by the tallies (a new source's are)."""
+        since = {"tallied_since": utc_now()} if tallied else {}
+        self.db.sources.update_one({"_id": source}, {"$setOnInsert": {"_id": source, **since}}, upsert=True)
 
     def sources(self) -> list[str]:
         """The sources of the tracked articles, from the `sources` collection (one
@@ -786,7 +812,7 @@ class RevisionStore:
         if self.db.sources.find_one({}, projection={"_id": 1}) is None:
             for source in self.db.articles.distinct("source"):
                 if source:
-                    self.remember_source(source)
+                    self.remember_source(source, tallied=False)
 
 
     # ------------------------------------------------------------------
@@ -822,15 +848,11 @@ class RevisionStore:
         return self._newest_in_windows(changes_query(article_id=article_id, source=source), None, 0, limit, read)
 
     def article_totals(self, now) -> dict:
-        """Counts for an overview, each a count over an index prefix or collection metadata:
-        articles by source and status, checks due now by source, versions stored,
-        changes detected in the day before `now`."""
-        by_status, due = {}, {}
+        """Counts for an overview: articles by source and status (the tallies),
+        checks due now by source, versions stored (collection metadata), changes
+        detected in the day before `now` (index ranges)."""
+        by_status, due = self.tallies.totals(), {}
         for source in self.sources():
-            for status in sorted(STATUSES):  # the due_checks index; a distinct reads every article on secantusdb
-                count = self.db.articles.count_documents({"source": source, "status": status})
-                if count:
-                    by_status[(source, status)] = count
             due[source] = self.db.articles.count_documents(
                 {"source": source, "status": "active", "next_check": {"$lte": now}})
         return {

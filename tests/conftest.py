@@ -167,6 +167,15 @@ def stat(crawl, name: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+def articles_by_status(store) -> dict:
+    """What the articles say, counted one by one: what the totals must be."""
+    counts = {}
+    for article in store.db.articles.find({"status": {"$exists": True}}, {"source": 1, "status": 1}):
+        key = (article["source"], article["status"])
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def run_crawl(feed_url: str, mongo_uri: str, database: str, *extra: str, timeout: int = 120, spider: str = "bbc"):
     result = subprocess.run(
         crawl_command(feed_url, mongo_uri, database, *extra, spider=spider), cwd=PROJECT_DIR,

@@ -1,7 +1,7 @@
 """Two crawler processes over the same changed pages at the same time."""
 import subprocess
 
-from tests.conftest import PROJECT_DIR, article_page, crawl_command, rss_feed, run_crawl
+from tests.conftest import PROJECT_DIR, article_page, articles_by_status, crawl_command, rss_feed, run_crawl
 
 ARTICLES = 12
 
@@ -29,4 +29,6 @@ def test_two_crawls_at_once_keep_versions_consecutive(site, store, mongo_uri, da
         for url in urls:
             assert [r["version"] for r in store.revisions(url)] == list(range(1, round_number + 1)), url
             assert [c["to_version"] for c in store.changes(url)] == list(range(2, round_number + 1)), url
+        totals = store.article_totals(store.clock())["articles"]
+        assert totals == articles_by_status(store) == {("bbc", "active"): ARTICLES}
     assert len(site.requests) >= ARTICLES * 5  # every crawl really fetched every page

@@ -3,7 +3,7 @@ import random
 import subprocess
 import time
 
-from tests.conftest import PROJECT_DIR, article_page, crawl_command, rss_feed, run_crawl
+from tests.conftest import PROJECT_DIR, article_page, articles_by_status, crawl_command, rss_feed, run_crawl
 
 ARTICLES = 15
 
@@ -26,6 +26,8 @@ def assert_consistent(store, urls, versions: int):
         assert [c["to_version"] for c in store.changes(url)] == list(range(2, versions + 1)), url
         article = store.article(url)
         assert article["version"] == versions and "pending_version" not in article, url
+    totals = store.article_totals(store.clock())["articles"]
+    assert totals == articles_by_status(store) == {("bbc", "active"): len(urls)}
 
 
 def test_crawl_killed_at_random_points_then_run_again(site, store, mongo_uri, database_name):
@@ -38,5 +40,6 @@ def test_crawl_killed_at_random_points_then_run_again(site, store, mongo_uri, da
     for version, death_toll in enumerate((16, 17), start=2):
         serve_articles(site, death_toll)
         crawl_killed_after(kill_after(1.2, 3.0), crawl_command(feed, mongo_uri, database_name, *settings))
+        assert store.article_totals(store.clock())["articles"] == articles_by_status(store)
         run_crawl(feed, mongo_uri, database_name, *settings)
         assert_consistent(store, urls, version), f"random seed {seed}"

@@ -38,7 +38,13 @@ def test_extraction_and_sources_stay_pure(path):
 def test_only_storage_and_the_embedded_server_check_talk_to_mongodb():
     users = {str(path.relative_to(PROJECT)) for path in modules_of("newscrawler") + modules_of("pipelines")
              if any(name.split(".")[0] in ("pymongo", "bson") for name in imported_modules(path))}
-    assert users <= {"newscrawler/storage.py", "newscrawler/embedded.py"}
+    assert users <= {"newscrawler/storage.py", "newscrawler/tallies.py", "newscrawler/embedded.py"}
+
+
+def test_the_status_tallies_are_a_part_of_storage_only():
+    users = {str(path.relative_to(PROJECT)) for path in modules_of("newscrawler") + modules_of("pipelines")
+             if "newscrawler.tallies" in imported_modules(path)}
+    assert users == {"newscrawler/storage.py"}
 
 
 def code_words(path: Path) -> set[str]:

@@ -25,7 +25,7 @@ ARTICLES = 300
 # Read whole by design: the sources collection (one small document per source), and
 # estimated_document_count, which MongoDB answers from collection metadata
 # (RECORD_STORE_FAST_COUNT) however its explain is labelled here.
-WHOLE_COLLECTIONS_READ = {"find sources {}", "count revisions {}"}
+WHOLE_COLLECTIONS_READ = {"find sources {}", "find sources {tallied_since}", "count revisions {}"}
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +84,12 @@ def test_the_bulk_check_update_and_the_claim_are_explained(context):
     assert "find articles {_id,source,status,next_check,lease_until}" in labels  # the claim's update_many, as a find
     checks = next(op for op in scale.OPERATIONS if "same bytes" in op.name)
     context.open_pipelines()  # opening sends commands of its own
-    plans = scale.plans_for(context, checks)
-    assert [label for label, _ in plans] == ["find articles {_id}"]
-    assert plans[0][1]["indexes"] == ["_id_"]
+    plans = dict(scale.plans_for(context, checks))
+    # the batch of checks, then the settle of the status tallies: the flagged
+    # articles read by the sparse index, the unchanged ones unflagged by _id
+    assert list(plans) == ["find articles {_id}", "find articles {untallied}",
+                           "find articles {_id,untallied,tally_token,$expr}"]
+    assert [plan["indexes"] for plan in plans.values()] == [["_id_"], ["untallied"], ["_id_"]]
 
 
 # find_changes reads windows of detection time; sources() reads the sources collection

@@ -1,0 +1,231 @@
+"""The number of articles of each source and status, kept as statuses change.
+
+Part of the storage (newscrawler.storage is its only user). Counting the
+articles of a status reads an index the size of the archive on MongoDB, and
+every document on secantusdb (docs/mongodb-compatibility.md, section 6): 55 s
+at a million articles. So each source's document in `sources` keeps
+`tallies`, {status: articles}, brought up to date in two steps:
+
+1. Every write of an article's status also sets `untallied: true`, in the
+   same update, so no crash can separate the two. A sparse index holds only
+   the flagged articles.
+2. `settle` moves flagged articles into the tallies. An article's `tallied`
+   is the status the tallies count it under. Settling changes two documents,
+   so it follows MongoDB's two-phase commit pattern: the article gets a
+   token (its id and `tally_generation`); the source's tallies change only if
+   their `tally_tokens` do not hold that token yet, and take it; the article's
+   `tallied` is set and its token removed; the token is pulled from the
+   source. Any step can be repeated, by this process or another, after a crash
+   or beside it, and counts once.
+
+`totals` adds the articles still flagged to the tallies, so they are exact at
+any time and cost what the flagged articles cost, not what the archive does.
+
+A source whose document has no `tallied_since` (a database from before
+tallies) is counted the old way until a writer has flagged its articles once
+(`start_unmigrated`), which the settles then bring in.
+"""
+import logging
+import uuid
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from newscrawler.clock import utc_now
+from newscrawler.schedule import STATUSES
+
+logger = logging.getLogger(__name__)
+
+FLAG = {"untallied": True}  # $set by every write of a status
+FLAG_INDEX = "untallied"
+FLAGGED_FIELDS = {"source": 1, "status": 1, "tallied": 1, "tally_token": 1, "tally_to": 1}
+SOURCE_FIELDS = {"tallies": 1, "tally_tokens": 1, "tallied_since": 1}
+BATCH_SIZE = 100  # secantusdb answers an $in of n ids in time growing with n squared
+TOTALS_ATTEMPTS = 5
+LEASE = timedelta(minutes=1)  # on settling a source: longer than any settle of a batch takes
+
+# secantusdb's planner scans the collection for these filters unless hinted
+# (the sparse index, or _id); MongoDB takes the same hints.
+KEPT_STATUS = {"untallied": True, "tally_token": {"$exists": False}, "$expr": {"$eq": ["$status", "$tallied"]}}
+TAKE_TOKEN = [{"$set": {
+    "tally_token": {"$concat": ["$_id", ":", {"$toString": {"$ifNull": ["$tally_generation", 0]}}]},
+    "tally_to": "$status",
+}}]
+SETTLED = [
+    {"$set": {"tallied": "$tally_to", "tally_generation": {"$add": [{"$ifNull": ["$tally_generation", 0]}, 1]}}},
+    {"$unset": ["tally_token", "tally_to"]},
+    # flagged still if the status changed while it was being settled
+    {"$set": {"untallied": {"$cond": [{"$eq": ["$status", "$tallied"]}, "$$REMOVE", True]}}},
+]
+
+
+class StatusTallies:
+    def __init__(self, db):
+        self.db = db
+        self.owner = uuid.uuid4().hex  # of the leases this settles under
+
+    # Writing
+
+    def start_unmigrated(self) -> None:
+        """Flag every article of the sources that have no tallies yet, then mark
+        the sources tallied: from then on the settles count them."""
+        for source in self.db.sources.find({"tallied_since": {"$exists": False}}, projection={"_id": 1}):
+            name = source["_id"]
+            logger.info("Counting the articles of %s by status once, for the tallies", name)
+            self.db.articles.update_many({"source": name, "status": {"$exists": True}, "tallied": {"$exists": False}},
+                                         {"$set": FLAG}, hint="due_checks")
+            self.db.sources.update_one({"_id": name}, {"$set": {"tallied_since": utc_now()}})
+
+    def settle(self, limit: int) -> int:
+        """Bring up to `limit` flagged articles into the tallies (most of them only
+        lose the flag: their status did not change); the number looked at. Safe
+        beside other settles: a source is settled by one at a time (its lease)."""
+        seen, leased = 0, set()
+        try:
+            while seen < limit:
+                batch = list(self.db.articles.find(FLAG, projection=FLAGGED_FIELDS, hint=FLAG_INDEX)
+                             .limit(min(BATCH_SIZE, limit - seen)))
+                if not batch or not self._settle_batch(batch, leased):
+                    break
+                seen += len(batch)
+        finally:
+            for source in leased:
+                self.db.sources.update_one({"_id": source, "tally_settler": self.owner},
+                                           {"$unset": {"tally_settler": "", "tally_settler_until": ""}})
+        return seen
+
+    def _settle_batch(self, batch: list[dict], leased: set) -> bool:
+        """Settle what of the batch can be; False if nothing could (other settles hold its sources)."""
+        kept = {article["_id"] for article in batch
+                if article.get("status") == article.get("tallied") and "tally_token" not in article}
+        if kept:  # checked again in the update: the status may change meanwhile
+            self.db.articles.update_many({"_id": {"$in": list(kept)}, **KEPT_STATUS}, {"$unset": {"untallied": ""}},
+                                         hint="_id_")
+        # Tokens are read under the lease: a token read before could be settled and pulled meanwhile.
+        ours = {source for source in {article["source"] for article in batch if article["_id"] not in kept}
+                if self._lease(source, leased)}
+        changed = [article["_id"] for article in batch if article["_id"] not in kept and article["source"] in ours]
+        if changed:
+            self._settle_changed(changed)
+        return bool(kept or changed)
+
+    def _settle_changed(self, changed: list[str]) -> None:
+        self.db.articles.update_many({"_id": {"$in": changed}, **FLAG, "tally_token": {"$exists": False}},
+                                     TAKE_TOKEN, hint="_id_")
+        tokened = list(self.db.articles.find({"_id": {"$in": changed}, "tally_token": {"$exists": True}},
+                                             projection=FLAGGED_FIELDS, hint="_id_"))
+        by_source = defaultdict(list)
+        for article in tokened:
+            by_source[article["source"]].append(article)
+        counted = [source for source, articles in by_source.items() if self._count_once(source, articles)]
+        settled = [article for source in counted for article in by_source[source]]
+        if settled:
+            self.db.articles.bulk_write([UpdateOne({"_id": article["_id"], "tally_token": article["tally_token"]},
+                                                   SETTLED, hint="_id_") for article in settled], ordered=False)
+        for source in counted:
+            self._pull_tokens(source, [article["tally_token"] for article in by_source[source]])
+
+    def _lease(self, source: str, leased: set) -> bool:
+        """Take or renew the lease on settling the source; False while another settle holds it.
+        A lease newly taken first drops the tokens a crashed settle left behind."""
+        now = utc_now()
+        free = {"$or": [{"tally_settler": self.owner}, {"tally_settler_until": {"$not": {"$gt": now}}}]}
+        try:
+            taken = self.db.sources.find_one_and_update(
+                {"_id": source, **free},
+                {"$set": {"tally_settler": self.owner, "tally_settler_until": now + LEASE},
+                 "$setOnInsert": {"tallied_since": now}},  # all the articles of a source missing here were flagged
+                projection={"tally_tokens": 1}, upsert=True, hint="_id_", return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:  # the source exists, leased to another settle
+            return False
+        if source not in leased:
+            leased.add(source)
+            self._drop_finished_tokens(source, taken.get("tally_tokens", []))
+        return True
+
+    def _drop_finished_tokens(self, source: str, tokens: list[str]) -> None:
+        """Tokens whose articles were settled, but whose settle stopped before pulling them."""
+        if not tokens:
+            return
+        ids = [token.rpartition(":")[0] for token in tokens]
+        held = {article["tally_token"] for article in self.db.articles.find(
+            {"_id": {"$in": ids}, "tally_token": {"$exists": True}}, projection={"tally_token": 1}, hint="_id_")}
+        self._pull_tokens(source, [token for token in tokens if token not in held])
+
+    def _pull_tokens(self, source: str, tokens: list[str]) -> None:
+        if tokens:
+            self.db.sources.update_one({"_id": source, "tally_settler": self.owner},
+                                       {"$pullAll": {"tally_tokens": tokens}})
+
+    def _count_once(self, source: str, articles: list[dict]) -> bool:
+        """Move the articles in the source's tallies, unless their tokens show they
+        were moved already; False if the lease was lost (nothing then is known moved)."""
+        tokens = [article["tally_token"] for article in articles]
+        moved = self.db.sources.update_one(
+            {"_id": source, "tally_settler": self.owner, "tally_tokens": {"$nin": tokens}},
+            _move(articles, {"$each": tokens}))
+        if moved.matched_count:
+            return True
+        # a crashed settle moved some: the others one at a time
+        present = self.db.sources.find_one({"_id": source}, projection={"tally_tokens": 1, "tally_settler": 1})
+        if present.get("tally_settler") != self.owner:
+            return False
+        for article in articles:
+            if article["tally_token"] not in present.get("tally_tokens", []):
+                moved = self.db.sources.update_one({"_id": source, "tally_settler": self.owner},
+                                                   _move([article], article["tally_token"]))
+                if not moved.matched_count:
+                    return False
+        return True
+
+    # Reading
+
+    def totals(self) -> dict[tuple[str, str], int]:
+        """Articles by (source, status), exact at one moment: the tallies, plus the
+        flagged articles, read between two equal reads of the tallies."""
+        for _ in range(TOTALS_ATTEMPTS):
+            sources = self._sources()
+            flagged = list(self.db.articles.find(FLAG, projection=FLAGGED_FIELDS, hint=FLAG_INDEX))
+            if self._sources() == sources:
+                break
+        counts = Counter()
+        for name, source in sources.items():
+            if "tallied_since" in source:
+                counts.update({(name, status): n for status, n in source.get("tallies", {}).items()})
+            else:
+                counts.update(self._count(name))
+        for article in flagged:
+            source = sources.get(article["source"], {})
+            if "tallied_since" not in source:
+                continue
+            counted = (article.get("tally_to") if article.get("tally_token") in source.get("tally_tokens", ())
+                       else article.get("tallied"))
+            if counted:
+                counts[(article["source"], counted)] -= 1
+            counts[(article["source"], article["status"])] += 1
+        return {key: n for key, n in sorted(counts.items()) if n}
+
+    def _sources(self) -> dict[str, dict]:
+        return {source.pop("_id"): source for source in self.db.sources.find({}, projection=SOURCE_FIELDS)}
+
+    def _count(self, source: str) -> Counter:
+        """A source not tallied yet: its articles counted (the due_checks index)."""
+        return Counter({(source, status): self.db.articles.count_documents({"source": source, "status": status})
+                        for status in STATUSES})
+
+
+def _move(articles: list[dict], tokens) -> dict:
+    """The update that moves the articles from the status each is tallied under
+    to the one it takes, and records their tokens."""
+    deltas = Counter()
+    for article in articles:
+        if article.get("tallied"):
+            deltas[article["tallied"]] -= 1
+        deltas[article["tally_to"]] += 1
+    update = {"$push": {"tally_tokens": tokens}}
+    moves = {f"tallies.{status}": n for status, n in deltas.items() if n}
+    if moves:
+        update["$inc"] = moves
+    return update
