@@ -469,6 +469,21 @@ def unchanged_checks(ctx, stopwatch):
         revisions.store.flush_checks()
 
 
+def stopping_checks(ctx, stopwatch):
+    """100 checks that end articles' tracking (`stopped`): sent in one bulk write,
+    then counted in the status tallies (newscrawler.tallies); put back, untimed."""
+    articles = ctx.pick(100, status=ACTIVE)
+
+    def check_all(status: str) -> None:
+        for article in articles:
+            ctx.store.queue_check(article["_id"], {"status": status, "last_checked": NOW})
+        ctx.store.flush_checks()
+
+    with stopwatch:
+        check_all(STOPPED)
+    check_all(ACTIVE)
+
+
 def _adapter(item):
     from itemadapter import ItemAdapter
     return ItemAdapter(item)
@@ -630,6 +645,8 @@ OPERATIONS = [
     Operation("known-page lookup (per 100 feed entries)", "crawl", known_pages),
     Operation("unchanged check, same bytes (per check)", "crawl", unchanged_checks, per=100),
     Operation("unchanged check, compared in full (per check)", "crawl", unchanged_in_full, per=20),
+    Operation("check that stops an article, tallied (per check)", "crawl", stopping_checks, per=100,
+              available=lambda ctx: hasattr(ctx.store, "tallies")),
     Operation("store a change (per change)", "crawl", store_change, per=10),
     Operation("store a new article (per article)", "crawl", store_new, per=10),
     Operation("README: latest 20 substantive changes of the day", "README query", timed_whole(readme_substantive)),

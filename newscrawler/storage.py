@@ -48,7 +48,7 @@ from pymongo.errors import (BulkWriteError, ConnectionFailure, DocumentTooLarge,
 
 from newscrawler.clock import utc_now
 from newscrawler.embedded import default_data_dir, ensure_embedded_server
-from newscrawler.tallies import FLAG as UNTALLIED, FLAG_INDEX as UNTALLIED_INDEX, StatusTallies
+from newscrawler.tallies import FLAG as UNTALLIED, FLAG_IF_CHANGED, FLAG_INDEX as UNTALLIED_INDEX, StatusTallies
 from newscrawler.urls import article_id
 
 logger = logging.getLogger(__name__)
@@ -456,9 +456,7 @@ class RevisionStore:
     def queue_check(self, article_id: str, fields: dict, page_of_version: tuple[int, str] | None = None) -> bool:
         """Add a check to the next batch, sending nothing; True when the batch
         is due (see record_check)."""
-        status_flag = UNTALLIED if "status" in fields else {}
-        updates = [UpdateOne({"_id": article_id},
-                             {"$set": {**fields, **status_flag}, "$inc": {"checks": 1}, "$unset": RELEASED_LEASE})]
+        updates = [UpdateOne({"_id": article_id}, check_update(fields))]
         if page_of_version:
             version, page_hash = page_of_version
             # not while another version is being written: its page is in flux (see begin_revision)
@@ -469,7 +467,7 @@ class RevisionStore:
                 self._checks_since = time.monotonic()
             self._checks.extend((article_id, update) for update in updates)
             self._checked_articles.add(article_id)
-            self._status_writes += bool(status_flag)
+            self._status_writes += "status" in fields
             return (len(self._checks) >= self.CHECK_BATCH_SIZE
                     or time.monotonic() - self._checks_since >= self.CHECK_BATCH_SECONDS)
 
@@ -1092,6 +1090,17 @@ def changes_query(*, article_id: str | None = None, source: str | None = None,
 def new_claim_token() -> str:
     """A token naming one crawl's claims (lease_owner)."""
     return uuid.uuid4().hex
+
+
+def check_update(fields: dict) -> list[dict]:
+    """The update of an article by a check: a pipeline, so that the article is
+    flagged for the tallies only if its status changed (newscrawler.tallies)."""
+    return [
+        {"$set": {**{name: {"$literal": value} for name, value in fields.items()},
+                  "checks": {"$add": [{"$ifNull": ["$checks", 0]}, 1]}}},
+        {"$unset": list(RELEASED_LEASE)},
+        FLAG_IF_CHANGED,
+    ]
 
 
 def change_forms(change: dict):

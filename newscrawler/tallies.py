@@ -38,20 +38,27 @@ from newscrawler.schedule import STATUSES
 
 logger = logging.getLogger(__name__)
 
-FLAG = {"untallied": True}  # $set by every write of a status
+FLAG = {"untallied": True}
 FLAG_INDEX = "untallied"
 FLAGGED_FIELDS = {"source": 1, "status": 1, "tallied": 1, "tally_token": 1, "tally_to": 1}
 SOURCE_FIELDS = {"tallies": 1, "tally_tokens": 1, "tallied_since": 1}
 BATCH_SIZE = 100  # secantusdb answers an $in of n ids in time growing with n squared
 TOTALS_ATTEMPTS = 5
 LEASE = timedelta(minutes=1)  # on settling a source: longer than any settle of a batch takes
+RECOUNT_LEASE = timedelta(hours=2)  # on counting a source from before tallies: 15 min at a million articles
 
-# secantusdb's planner scans the collection for these filters unless hinted
-# (the sparse index, or _id); MongoDB takes the same hints.
-KEPT_STATUS = {"untallied": True, "tally_token": {"$exists": False}, "$expr": {"$eq": ["$status", "$tallied"]}}
-TAKE_TOKEN = [{"$set": {
-    "tally_token": {"$concat": ["$_id", ":", {"$toString": {"$ifNull": ["$tally_generation", 0]}}]},
-    "tally_to": "$status",
+# A stage for the end of a pipeline update that writes a status: flagged if it
+# differs from the status the article is counted under (or flagged already).
+FLAG_IF_CHANGED = {"$set": {"untallied": {"$cond": [
+    {"$or": [{"$ne": ["$status", "$tallied"]}, {"$eq": ["$untallied", True]}]}, True, "$$REMOVE"]}}}
+# A flagged article whose status is the one it is counted under, and that no
+# count holds, loses its flag. (A filter with $expr would scan the collection on secantusdb.)
+UNFLAG_IF_KEPT = [{"$set": {"untallied": {"$cond": [
+    {"$and": [{"$eq": ["$status", "$tallied"]}, {"$eq": [{"$type": "$tally_token"}, "missing"]}]}, "$$REMOVE", True]}}}]
+TAKE_TOKEN = [{"$set": {  # unless it holds one: in one stage, "$tally_token" is the value before
+    "tally_token": {"$ifNull": [
+        "$tally_token", {"$concat": ["$_id", ":", {"$toString": {"$ifNull": ["$tally_generation", 0]}}]}]},
+    "tally_to": {"$cond": [{"$eq": [{"$type": "$tally_token"}, "missing"]}, "$status", "$tally_to"]},
 }}]
 SETTLED = [
     {"$set": {"tallied": "$tally_to", "tally_generation": {"$add": [{"$ifNull": ["$tally_generation", 0]}, 1]}}},
@@ -69,14 +76,31 @@ class StatusTallies:
     # Writing
 
     def start_unmigrated(self) -> None:
-        """Flag every article of the sources that have no tallies yet, then mark
-        the sources tallied: from then on the settles count them."""
+        """Count once the articles of each source that has no tallies yet (a
+        database from before them)."""
         for source in self.db.sources.find({"tallied_since": {"$exists": False}}, projection={"_id": 1}):
-            name = source["_id"]
-            logger.info("Counting the articles of %s by status once, for the tallies", name)
-            self.db.articles.update_many({"source": name, "status": {"$exists": True}, "tallied": {"$exists": False}},
-                                         {"$set": FLAG}, hint="due_checks")
-            self.db.sources.update_one({"_id": name}, {"$set": {"tallied_since": utc_now()}})
+            self._recount(source["_id"])
+
+    def _recount(self, source: str) -> None:
+        """Each article takes its status as `tallied`, then the tallies are the
+        articles counted by it: under the source's lease, so that no settle
+        moves an article meanwhile. Repeated from the start if interrupted."""
+        leased = set()
+        if not self._lease(source, leased, RECOUNT_LEASE):
+            return  # another process is counting it
+        try:
+            logger.info("Counting the articles of %s by status, once, for the tallies", source)
+            self.db.articles.update_many({"source": source, "status": {"$exists": True}, "tallied": {"$exists": False}},
+                                         [{"$set": {"tallied": "$status"}}], hint="due_checks")
+            counted = self.db.articles.aggregate([{"$match": {"source": source, "tallied": {"$exists": True}}},
+                                                  {"$group": {"_id": "$tallied", "articles": {"$sum": 1}}}],
+                                                 hint="due_checks")
+            # tokens of earlier settles are void: the count is of what articles are tallied under
+            self.db.sources.update_one({"_id": source, "tally_settler": self.owner}, {"$set": {
+                "tallies": {group["_id"]: group["articles"] for group in counted},
+                "tally_tokens": [], "tallied_since": utc_now()}})
+        finally:
+            self._release(leased)
 
     def settle(self, limit: int) -> int:
         """Bring up to `limit` flagged articles into the tallies (most of them only
@@ -91,18 +115,20 @@ class StatusTallies:
                     break
                 seen += len(batch)
         finally:
-            for source in leased:
-                self.db.sources.update_one({"_id": source, "tally_settler": self.owner},
-                                           {"$unset": {"tally_settler": "", "tally_settler_until": ""}})
+            self._release(leased)
         return seen
+
+    def _release(self, leased: set) -> None:
+        for source in leased:
+            self.db.sources.update_one({"_id": source, "tally_settler": self.owner},
+                                       {"$unset": {"tally_settler": "", "tally_settler_until": ""}})
 
     def _settle_batch(self, batch: list[dict], leased: set) -> bool:
         """Settle what of the batch can be; False if nothing could (other settles hold its sources)."""
         kept = {article["_id"] for article in batch
                 if article.get("status") == article.get("tallied") and "tally_token" not in article}
         if kept:  # checked again in the update: the status may change meanwhile
-            self.db.articles.update_many({"_id": {"$in": list(kept)}, **KEPT_STATUS}, {"$unset": {"untallied": ""}},
-                                         hint="_id_")
+            self.db.articles.update_many({"_id": {"$in": list(kept)}}, UNFLAG_IF_KEPT, hint="_id_")
         # Tokens are read under the lease: a token read before could be settled and pulled meanwhile.
         ours = {source for source in {article["source"] for article in batch if article["_id"] not in kept}
                 if self._lease(source, leased)}
@@ -112,10 +138,11 @@ class StatusTallies:
         return bool(kept or changed)
 
     def _settle_changed(self, changed: list[str]) -> None:
-        self.db.articles.update_many({"_id": {"$in": changed}, **FLAG, "tally_token": {"$exists": False}},
-                                     TAKE_TOKEN, hint="_id_")
-        tokened = list(self.db.articles.find({"_id": {"$in": changed}, "tally_token": {"$exists": True}},
-                                             projection=FLAGGED_FIELDS, hint="_id_"))
+        # (a filter of {"$exists": true} scans the collection on secantusdb: tokens are picked here)
+        self.db.articles.update_many({"_id": {"$in": changed}, **FLAG}, TAKE_TOKEN, hint="_id_")
+        tokened = [article for article in self.db.articles.find({"_id": {"$in": changed}},
+                                                                projection=FLAGGED_FIELDS, hint="_id_")
+                   if "tally_token" in article]
         by_source = defaultdict(list)
         for article in tokened:
             by_source[article["source"]].append(article)
@@ -127,7 +154,7 @@ class StatusTallies:
         for source in counted:
             self._pull_tokens(source, [article["tally_token"] for article in by_source[source]])
 
-    def _lease(self, source: str, leased: set) -> bool:
+    def _lease(self, source: str, leased: set, length: timedelta = LEASE) -> bool:
         """Take or renew the lease on settling the source; False while another settle holds it.
         A lease newly taken first drops the tokens a crashed settle left behind."""
         now = utc_now()
@@ -135,7 +162,7 @@ class StatusTallies:
         try:
             taken = self.db.sources.find_one_and_update(
                 {"_id": source, **free},
-                {"$set": {"tally_settler": self.owner, "tally_settler_until": now + LEASE},
+                {"$set": {"tally_settler": self.owner, "tally_settler_until": now + length},
                  "$setOnInsert": {"tallied_since": now}},  # all the articles of a source missing here were flagged
                 projection={"tally_tokens": 1}, upsert=True, hint="_id_", return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:  # the source exists, leased to another settle
@@ -150,8 +177,8 @@ class StatusTallies:
         if not tokens:
             return
         ids = [token.rpartition(":")[0] for token in tokens]
-        held = {article["tally_token"] for article in self.db.articles.find(
-            {"_id": {"$in": ids}, "tally_token": {"$exists": True}}, projection={"tally_token": 1}, hint="_id_")}
+        held = {article.get("tally_token") for article in self.db.articles.find(
+            {"_id": {"$in": ids}}, projection={"tally_token": 1}, hint="_id_")}
         self._pull_tokens(source, [token for token in tokens if token not in held])
 
     def _pull_tokens(self, source: str, tokens: list[str]) -> None:

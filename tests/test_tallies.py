@@ -73,11 +73,23 @@ def test_the_totals_follow_every_status_change(store):
     assert tallied(store) == articles_by_status(store) and flagged(store) == 0
 
 
-def test_an_unchanged_status_only_loses_its_flag(store):
+def test_a_check_that_keeps_the_status_flags_nothing(store):
     some_history(store)
     store.flush_checks()
     before = store.db.sources.find_one({"_id": "bbc"})
     check(store, 4, "active")
+    store.SETTLE_LIMIT = 0
+    store.flush_checks()
+    assert store.article(url_of(4, "bbc"))["checks"] == 2  # the check was written
+    assert flagged(store) == 0 and store.db.sources.find_one({"_id": "bbc"}) == before
+
+
+def test_a_changed_article_that_stays_active_loses_its_flag_only(store):
+    some_history(store)
+    store.flush_checks()
+    before = store.db.sources.find_one({"_id": "bbc"})
+    write_version(store, 5, version=2)
+    assert flagged(store) == 1
     store.flush_checks()
     assert flagged(store) == 0 and store.db.sources.find_one({"_id": "bbc"}) == before
 
@@ -179,12 +191,28 @@ def test_a_database_from_before_the_tallies_is_counted_once(store, mongo_uri):
     store.db.articles.update_many({}, {"$unset": {"tallied": "", "untallied": "", "tally_generation": ""}})
     assert StatusTallies(store.db).totals() == articles_by_status(store)  # counted the old way
     upgraded = RevisionStore(mongo_uri, store.database_name)
-    upgraded.open()  # flags every article of the sources without tallies
+    upgraded.open()  # counts the articles of the sources without tallies, once
     try:
-        assert flagged(upgraded) == 8 and all("tallied_since" in s for s in upgraded.db.sources.find())
-        assert upgraded.article_totals(NOW)["articles"] == articles_by_status(store)
-        upgraded.tallies.settle(1000)
+        assert all("tallied_since" in source for source in upgraded.db.sources.find())
         assert tallied(store) == articles_by_status(store) == {("bbc", "active"): 3, ("bbc", "stopped"): 1,
-                                                    ("guardian", "active"): 4}
+                                                               ("guardian", "active"): 4}
+        assert upgraded.article_totals(NOW)["articles"] == articles_by_status(store)
+        check(upgraded, 2, STOPPED)
+        upgraded.flush_checks()
+        assert tallied(store) == articles_by_status(store) and flagged(store) == 0
     finally:
         upgraded.close()
+
+
+def test_a_source_is_counted_once_by_one_process_at_a_time(store, mongo_uri):
+    for n in range(6):
+        write_version(store, n)
+    store.flush_checks()
+    store.db.sources.update_many({}, {"$unset": {"tallies": "", "tallied_since": ""}})
+    store.db.articles.update_many({}, {"$unset": {"tallied": ""}})
+    store.db.sources.update_one({"_id": "bbc"}, {"$set": {"tally_settler": "another process",
+                                                          "tally_settler_until": datetime.now(timezone.utc)
+                                                          + timedelta(minutes=5)}})
+    StatusTallies(store.db).start_unmigrated()  # the other process holds the source: left to it
+    assert "tallied_since" not in store.db.sources.find_one({"_id": "bbc"})
+    assert StatusTallies(store.db).totals() == {("bbc", "active"): 6}  # counted the old way meanwhile
