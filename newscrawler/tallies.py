@@ -38,6 +38,9 @@ from newscrawler.schedule import STATUSES
 
 logger = logging.getLogger(__name__)
 
+# Filters of a field beside the sparse index's or `_id`'s are hinted: unhinted,
+# secantusdb scans the collection for them (docs/mongodb-compatibility.md, 7),
+# and MongoDB takes the same hints. A find by `_id` alone is not: hinted, it scans.
 FLAG = {"untallied": True}
 FLAG_INDEX = "untallied"
 FLAGGED_FIELDS = {"source": 1, "status": 1, "tallied": 1, "tally_token": 1, "tally_to": 1}
@@ -128,7 +131,7 @@ class StatusTallies:
         kept = {article["_id"] for article in batch
                 if article.get("status") == article.get("tallied") and "tally_token" not in article}
         if kept:  # checked again in the update: the status may change meanwhile
-            self.db.articles.update_many({"_id": {"$in": list(kept)}}, UNFLAG_IF_KEPT, hint="_id_")
+            self.db.articles.update_many({"_id": {"$in": list(kept)}}, UNFLAG_IF_KEPT)
         # Tokens are read under the lease: a token read before could be settled and pulled meanwhile.
         ours = {source for source in {article["source"] for article in batch if article["_id"] not in kept}
                 if self._lease(source, leased)}
@@ -140,8 +143,7 @@ class StatusTallies:
     def _settle_changed(self, changed: list[str]) -> None:
         # (a filter of {"$exists": true} scans the collection on secantusdb: tokens are picked here)
         self.db.articles.update_many({"_id": {"$in": changed}, **FLAG}, TAKE_TOKEN, hint="_id_")
-        tokened = [article for article in self.db.articles.find({"_id": {"$in": changed}},
-                                                                projection=FLAGGED_FIELDS, hint="_id_")
+        tokened = [article for article in self.db.articles.find({"_id": {"$in": changed}}, projection=FLAGGED_FIELDS)
                    if "tally_token" in article]
         by_source = defaultdict(list)
         for article in tokened:
@@ -177,8 +179,8 @@ class StatusTallies:
         if not tokens:
             return
         ids = [token.rpartition(":")[0] for token in tokens]
-        held = {article.get("tally_token") for article in self.db.articles.find(
-            {"_id": {"$in": ids}}, projection={"tally_token": 1}, hint="_id_")}
+        held = {article.get("tally_token")
+                for article in self.db.articles.find({"_id": {"$in": ids}}, projection={"tally_token": 1})}
         self._pull_tokens(source, [token for token in tokens if token not in held])
 
     def _pull_tokens(self, source: str, tokens: list[str]) -> None:
