@@ -264,7 +264,7 @@ def article_documents(n: int, size: int, rng: random.Random, templates) -> tuple
         "held_hash": None, "last_http_status": 200,
         **tracking_state(latest["fetched_at"], len(revisions), gone, moved, rng),
     }
-    article["tallied"] = article["status"]  # counted in its source's tallies (populate)
+    article["tallied"], article["tallied_versions"] = article["status"], article["version"]  # in the tallies
     if moved:
         article["moved_to"] = article_url(source, n + 10_000_000, first_seen)
     if article["status"] in (ACTIVE, STOPPED) and article["last_check_result"] == "unchanged":
@@ -324,7 +324,7 @@ def populate(client: MongoClient, size: int, templates, name: str | None = None)
 
     threading.Thread(target=produce, daemon=True).start()
     start, counts, sample = time.perf_counter(), {"articles": 0, "revisions": 0, "changes": 0}, []
-    tallies = Counter()  # (source, status) -> articles
+    tallies, versions = Counter(), Counter()  # (source, status) -> articles; source -> versions
     last_report = start
     while (batch := made.get()) is not None:
         articles = [a for a, _, _ in batch]
@@ -341,6 +341,7 @@ def populate(client: MongoClient, size: int, templates, name: str | None = None)
         counts["changes"] += len(changes)
         for article in articles:
             tallies[(article["source"], article["status"])] += 1
+            versions[article["source"]] += article["version"]
             keep = {key: article[key] for key in ("_id", "source", "status", "version", "kind", "next_check")}
             if len(sample) < SAMPLE_SIZE:
                 sample.append(keep)
@@ -354,7 +355,8 @@ def populate(client: MongoClient, size: int, templates, name: str | None = None)
                   f"documents/s)", flush=True)
     for source, _ in SOURCES:  # with the tallies settles would have made
         by_status = {status: n for (of, status), n in tallies.items() if of == source}
-        db.sources.update_one({"_id": source}, {"$set": {"tallies": by_status, "tallied_since": NOW}}, upsert=True)
+        db.sources.update_one({"_id": source}, {"$set": {"tallies": by_status, "versions": versions[source],
+                                                         "tallied_since": NOW}}, upsert=True)
     seconds = time.perf_counter() - start
     meta = {"_id": "scale", "format": FORMAT, "size": size, "now": NOW, "rate_per_day": RATE_PER_DAY,
             "seconds": seconds, "counts": counts, "sample": sample}

@@ -1,8 +1,9 @@
 """MongoDB storage of articles, revisions and change records.
 
 This is the only module that talks to pymongo, with newscrawler.tallies, a
-part of it: the number of articles of each source and status. The collections, fields and
-indexes made here are a public interface (see README.md, "Data in MongoDB"):
+part of it (the number of articles of each source and status). The
+collections, fields and indexes made here are a public interface (see
+README.md, "Data in MongoDB"):
 
 - `articles`: one document per tracked article, `_id` = article id (canonical URL).
 - `revisions`: one document per stored version, unique on (article_id, version).
@@ -846,17 +847,17 @@ class RevisionStore:
         return self._newest_in_windows(changes_query(article_id=article_id, source=source), None, 0, limit, read)
 
     def article_totals(self, now) -> dict:
-        """Counts for an overview: articles by source and status (the tallies),
-        checks due now by source, versions stored (collection metadata), changes
-        detected in the day before `now` (index ranges)."""
-        by_status, due = self.tallies.totals(), {}
-        for source in self.sources():
-            due[source] = self.db.articles.count_documents(
-                {"source": source, "status": "active", "next_check": {"$lte": now}})
+        """Counts for an overview: articles by source and status and versions
+        stored (the tallies), checks due now by source and changes detected in
+        the day before `now` (index ranges)."""
+        by_status, versions = self.tallies.totals()
+        due = {source: self.db.articles.count_documents({"source": source, "status": "active",
+                                                          "next_check": {"$lte": now}})
+               for source in self.sources()}
         return {
             "articles": by_status,
             "due": due,
-            "versions": self.db.revisions.estimated_document_count(),
+            "versions": self.db.revisions.estimated_document_count() if versions is None else versions,
             "changes_last_day": self.db.changes.count_documents({"detected_at": {"$gte": now - timedelta(days=1)}}),
         }
 
