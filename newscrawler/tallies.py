@@ -31,6 +31,7 @@ tallies) is counted the old way until a writer, opening the store, has counted
 it once (`start_unmigrated`).
 """
 import logging
+import threading
 import uuid
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -91,6 +92,9 @@ class StatusTallies:
     def __init__(self, db):
         self.db = db
         self.owner = uuid.uuid4().hex  # of the leases this settles under
+        # The pipeline stores items in worker threads: one settle at a time
+        # under this owner, or two would both hold its leases.
+        self._settling = threading.Lock()
 
     # Writing
 
@@ -128,7 +132,11 @@ class StatusTallies:
     def settle(self, limit: int) -> int:
         """Bring up to `limit` flagged articles into the tallies (most of them only
         lose the flag: their status did not change); the number looked at. Safe
-        beside other settles: a source is settled by one at a time (its lease)."""
+        beside other settles: a source is settled by one at a time (its lease),
+        and a settle already running in another thread of this process makes
+        this one return at once."""
+        if not self._settling.acquire(blocking=False):
+            return 0
         seen, leased = 0, set()
         try:
             while seen < limit:
@@ -139,6 +147,7 @@ class StatusTallies:
                 seen += len(batch)
         finally:
             self._release(leased)
+            self._settling.release()
         return seen
 
     def _release(self, leased: set) -> None:

@@ -188,7 +188,8 @@ def test_settles_running_beside_each_other_count_each_article_once(store, mongo_
         except Exception as error:  # noqa: BLE001 (reported by the test below)
             errors.append(error)
 
-    threads = [threading.Thread(target=settle, args=(other,)) for other in stores]
+    # three processes, the first with two threads (as the pipeline's worker threads)
+    threads = [threading.Thread(target=settle, args=(other,)) for other in [stores[0], *stores]]
     for thread in threads:
         thread.start()
     for thread in threads:
