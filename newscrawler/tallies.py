@@ -55,7 +55,7 @@ SOURCE_FIELDS = {"tallies": 1, "versions": 1, "tally_tokens": 1, "tallied_since"
 BATCH_SIZE = 100  # secantusdb answers an $in of n ids in time growing with n squared
 TOTALS_ATTEMPTS = 5
 LEASE = timedelta(minutes=1)  # on settling a source: longer than any settle of a batch takes
-RECOUNT_LEASE = timedelta(hours=2)  # on counting a source from before tallies: 15 min at a million articles
+RECOUNT_LEASE = timedelta(hours=2)  # on counting a source from before tallies: 17 min at a million articles
 
 VERSIONS = {"$ifNull": ["$version", 0]}
 TALLIED_VERSIONS = {"$ifNull": ["$tallied_versions", 0]}
