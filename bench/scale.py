@@ -784,16 +784,20 @@ def remove_bench_articles(uri: str, name: str, urls: list[str]) -> None:
     store.open()
     try:
         settle_all(store)
-        db, removed = store.db, Counter()
+        db, removed, removed_versions = store.db, Counter(), Counter()
         for batch in lookup_batches(ids):
-            stored = db.articles.find({"_id": {"$in": batch}, "tallied": {"$exists": True}},
-                                      {"source": 1, "tallied": 1})
-            removed.update((article["source"], article["tallied"]) for article in stored)
+            # picked on the client: a filter of {"$exists": true} scans the collection on secantusdb
+            for article in db.articles.find({"_id": {"$in": batch}}, {"source": 1, "tallied": 1,
+                                                                      "tallied_versions": 1}):
+                if article.get("tallied"):
+                    removed[(article["source"], article["tallied"])] += 1
+                removed_versions[article["source"]] += article.get("tallied_versions", 0)
             db.articles.delete_many({"_id": {"$in": batch}})
             db.revisions.delete_many({"article_id": {"$in": batch}})
             db.changes.delete_many({"article_id": {"$in": batch}})
-        for (source, status), n in removed.items():
-            db.sources.update_one({"_id": source}, {"$inc": {f"tallies.{status}": -n}})
+        for source in {source for source, _ in removed} | set(removed_versions):
+            moves = {f"tallies.{status}": -n for (of, status), n in removed.items() if of == source}
+            db.sources.update_one({"_id": source}, {"$inc": {**moves, "versions": -removed_versions[source]}})
     finally:
         store.close()
 
