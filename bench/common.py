@@ -283,9 +283,10 @@ class BenchSite:
 # ------------------------------------------------------------------ database
 
 @contextmanager
-def secantus_server(folder: Path | None = None):
+def secantus_server(folder: Path | None = None, cache_size: str | None = None):
     """A secantusdb server on a free port; yields its URI. Its data is in a temporary
-    folder, deleted afterwards, or in `folder`, kept for the next run."""
+    folder, deleted afterwards, or in `folder`, kept for the next run. `cache_size`
+    ("8G") sizes its WiredTiger cache (secantusdb's default: 1G)."""
     keep = folder is not None
     folder = Path(folder) if keep else Path(tempfile.mkdtemp(prefix="bench-secantus-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -293,7 +294,7 @@ def secantus_server(folder: Path | None = None):
     if keep:  # opening a large kept database takes secantusdb minutes
         import newscrawler.embedded
         newscrawler.embedded.STARTUP_TIMEOUT_SECONDS = max(newscrawler.embedded.STARTUP_TIMEOUT_SECONDS, 1800)
-    process = start_server(folder / "db", "127.0.0.1", port, folder / "server.log")
+    process = start_server(folder / "db", "127.0.0.1", port, folder / "server.log", cache_size)
     try:
         yield DatabaseServer(f"mongodb://127.0.0.1:{port}/", process.pid, folder / "db")
     finally:

@@ -127,13 +127,18 @@ def _wait_until_listening(host: str, port: int, process: subprocess.Popen, log_p
     raise EmbeddedServerError(f"embedded database server did not listen on {host}:{port}; see {log_path}")
 
 
-def start_server(storage_path: Path, host: str, port: int, log_path: Path) -> subprocess.Popen:
-    """Start a secantusdb server process, detached from ours, and wait until it listens."""
+def start_server(storage_path: Path, host: str, port: int, log_path: Path,
+                 cache_size: str | None = None) -> subprocess.Popen:
+    """Start a secantusdb server process, detached from ours, and wait until it
+    listens. `cache_size` ("8G") sizes its WiredTiger cache; secantusdb's own
+    default is 1G."""
     storage_path.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "secantus", "--host", host, "--port", str(port),
         "--storage-path", str(storage_path),
     ]
+    if cache_size:
+        command += ["--cache-size", cache_size]
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
             command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
