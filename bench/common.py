@@ -3,6 +3,7 @@ server, `scrapy crawl` subprocesses with their stats and resource usage.
 
 Not a test module: nothing here is collected by pytest.
 """
+import atexit
 import os
 import platform
 import random
@@ -31,6 +32,19 @@ from tests.conftest import FIXTURES, free_port, rss_feed  # noqa: E402
 PAGES_DIR = FIXTURES / "bbc" / "pages"
 # the benchmarks' journal and data folder: nothing lands in the project's data/
 BENCH_DATA_DIR = tempfile.mkdtemp(prefix="bench-data-")
+
+
+@atexit.register
+def _remove_bench_data() -> None:
+    """A crawl given no MONGO_URI (crawl_e2e's bare crawls) starts the embedded
+    server in BENCH_DATA_DIR and leaves it running, as it does for a user."""
+    from newscrawler.embedded import EmbeddedServerError, stop_server
+    from newscrawler.storage import DEFAULT_EMBEDDED_PORT
+    try:
+        stop_server(Path(BENCH_DATA_DIR), DEFAULT_EMBEDDED_PORT)
+    except EmbeddedServerError as error:
+        print(f"bench: {error}", file=sys.stderr)
+    shutil.rmtree(BENCH_DATA_DIR, ignore_errors=True)
 FEED_PATH = "/feed.xml"
 SEED = 20090510
 
