@@ -278,7 +278,8 @@ class RevisionStore:
                                                               write_concern=WriteConcern(w=1, j=False))
             # Settling is safe to lose in a crash (it starts again from the
             # flags, journaled with the writes that set them) and sends one
-            # write per article: journaled, they cost a new article a third more.
+            # write per article, for each of which secantusdb would sync its
+            # journal (docs/mongodb-compatibility.md, section 8).
             self.tallies = StatusTallies(self.db_before_journal)
             self.ensure_indexes()
             self.fill_sources()
