@@ -32,6 +32,8 @@ from tests.conftest import FIXTURES, free_port, rss_feed  # noqa: E402
 PAGES_DIR = FIXTURES / "bbc" / "pages"
 # the benchmarks' journal and data folder: nothing lands in the project's data/
 BENCH_DATA_DIR = tempfile.mkdtemp(prefix="bench-data-")
+FEED_PATH = "/feed.xml"
+SEED = 20090510
 
 
 @atexit.register
@@ -45,8 +47,6 @@ def _remove_bench_data() -> None:
     except EmbeddedServerError as error:
         print(f"bench: {error}", file=sys.stderr)
     shutil.rmtree(BENCH_DATA_DIR, ignore_errors=True)
-FEED_PATH = "/feed.xml"
-SEED = 20090510
 
 
 # ------------------------------------------------------------------ pages

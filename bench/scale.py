@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -402,7 +403,6 @@ class Context:
     pipelines: tuple | None = None
     counter: itertools.count = field(default_factory=itertools.count)
     view: object = None  # the web view, one per database as `newscrawler serve` runs one
-    _recent_ids: list | None = None
 
     @property
     def sample(self) -> list[dict]:
@@ -415,13 +415,12 @@ class Context:
     def article_id(self, **where) -> str:
         return self.pick(1, **where)[0]["_id"]
 
+    @cached_property
     def recent_ids(self) -> list[str]:
         """The articles that changed in the last two days, the ones a feed lists
         (about 6,000 at every size): read once, by the last_changed index."""
-        if self._recent_ids is None:
-            window = {"last_changed": {"$gte": NOW - timedelta(days=2)}}
-            self._recent_ids = [a["_id"] for a in self.db.articles.find(window, {"_id": 1})]
-        return self._recent_ids
+        window = {"last_changed": {"$gte": NOW - timedelta(days=2)}}
+        return [a["_id"] for a in self.db.articles.find(window, {"_id": 1})]
 
     def changed_article_id(self) -> str:
         return self.rng.choice([a for a in self.sample if a["version"] >= 2 and a["kind"] == "content"])["_id"]
@@ -461,7 +460,7 @@ def claim_due(ctx, stopwatch):
 
 def known_pages(ctx, stopwatch, tracked_ids=None):
     """A feed's 100 entries: 70 tracked articles of the last two days, 30 new."""
-    tracked = ctx.rng.sample(tracked_ids or ctx.recent_ids(), 70)
+    tracked = ctx.rng.sample(tracked_ids or ctx.recent_ids, 70)
     ids = tracked + [f"https://www.bbc.co.uk/news/uk-{90_000_000 + next(ctx.counter)}" for _ in range(30)]
     ctx.rng.shuffle(ids)
     with stopwatch:
@@ -826,9 +825,9 @@ def remove_bench_articles(uri: str, name: str, urls: list[str]) -> None:
             db.articles.delete_many({"_id": {"$in": batch}})
             db.revisions.delete_many({"article_id": {"$in": batch}})
             db.changes.delete_many({"article_id": {"$in": batch}})
-        for source in {source for source, _ in removed} | set(removed_versions):
+        for source, versions in removed_versions.items():  # every source of a removed article
             moves = {f"tallies.{status}": -n for (of, status), n in removed.items() if of == source}
-            db.sources.update_one({"_id": source}, {"$inc": {**moves, "versions": -removed_versions[source]}})
+            db.sources.update_one({"_id": source}, {"$inc": {**moves, "versions": -versions}})
     finally:
         store.close()
 
